@@ -1,0 +1,36 @@
+# proteosig: blood proteomics -> shared immune signatures -> drugs that reverse them.
+# Stages (one .smk each under workflow/rules/): ingest -> qc -> ...
+# Run:  snakemake --cores 2            (default config: the bundled synthetic demo)
+#       snakemake --cores 2 --configfile config/examples/gisby_serum.yaml
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# The demo config is the default; a --configfile replaces it instead of being merged into
+# it, so an example or user config never inherits demo settings it does not mention.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/qc.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True
+
+
+# Stage targets: `snakemake --cores 2 ingest_stage` runs up to and including that stage.
+rule ingest_stage:
+    input:
+        INGEST_OUTPUTS,
+
+
+rule qc_stage:
+    input:
+        QC_OUTPUTS,

@@ -1,0 +1,104 @@
+"""Load and check the pipeline configuration against its JSON schema.
+
+Snakemake's own ``validate`` reports errors with the schema's internals; users need the
+key path, the bad value and, for typos, the key they probably meant. This module gives
+that, and fills defaults from the schema.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from proteosig.errors import InputError
+
+
+def load_schema(path: str | Path) -> dict:
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def _path(error: jsonschema.ValidationError) -> str:
+    return ": ".join(str(p) for p in error.absolute_path) or "top level"
+
+
+def _describe(error: jsonschema.ValidationError, schema_at: dict) -> tuple[str, str | None]:
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed]
+        key = extras[0] if extras else "?"
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+        return f"unknown key {key!r}", hint
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required but missing"), None
+    if error.validator == "enum":
+        return (
+            f"value {error.instance!r} is not allowed",
+            "use one of " + ", ".join(repr(v) for v in error.validator_value),
+        )
+    return f"value {error.instance!r} is invalid: {error.message}", schema_at.get("description")
+
+
+def _fill_defaults(config: dict, schema: dict) -> dict:
+    for key, sub in schema.get("properties", {}).items():
+        if key not in config and "default" in sub:
+            config[key] = copy.deepcopy(sub["default"])
+        if isinstance(config.get(key), dict) and sub.get("type", "object") == "object":
+            _fill_defaults(config[key], sub)
+    return config
+
+
+def validate_config(config: dict, schema: dict, *, source: str = "config") -> dict:
+    """Return a copy of ``config`` with defaults filled; raise InputError on the first problem."""
+    config = _fill_defaults(copy.deepcopy(dict(config)), schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        problem, fix = _describe(error, error.schema if isinstance(error.schema, dict) else {})
+        raise InputError(source, problem, where=_path(error), fix=fix)
+    check_consistency(config, source=source)
+    return config
+
+
+def check_consistency(config: dict, *, source: str) -> None:
+    """Rules a JSON schema cannot express."""
+    samples = config["samples"]
+    groups = samples.get("groups") or []
+    if groups and samples["control_group"] not in groups:
+        raise InputError(
+            source,
+            f"control group {samples['control_group']!r} is not in 'groups' ({', '.join(groups)})",
+            where="samples",
+            fix="add the control group to 'samples: groups' or leave 'groups' empty",
+        )
+    if samples["group_column"] in samples.get("covariates", []):
+        raise InputError(
+            source,
+            f"the group column {samples['group_column']!r} is also listed as a covariate",
+            where="samples: covariates",
+            fix="remove it from 'covariates'",
+        )
+
+
+def check_input_files(config: dict) -> None:
+    """Stop before any job runs when an input named in the config does not exist."""
+    named = [("inputs: npx", p) for p in config["inputs"]["npx"]]
+    named += [
+        ("inputs: sample_sheet", config["inputs"]["sample_sheet"]),
+        ("inputs: symbol_table", config["inputs"]["symbol_table"]),
+    ]
+    for key, path in named:
+        if not Path(path).is_file():
+            raise InputError(
+                path,
+                "file not found",
+                where=f"config {key}",
+                fix="correct the path (relative paths are read from the directory snakemake "
+                "runs in) or copy the file there",
+            )

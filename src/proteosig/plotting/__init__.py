@@ -1,0 +1,1 @@
+"""Figures. Plotting functions read result tables and compute nothing new."""

@@ -1,0 +1,26 @@
+rule ingest:
+    """Read NPX exports and the sample sheet into one harmonised long table."""
+    input:
+        npx=config["inputs"]["npx"],
+        sample_sheet=config["inputs"]["sample_sheet"],
+        symbol_table=config["inputs"]["symbol_table"],
+    output:
+        long=f"{RESULTS}/ingest/npx_long.parquet",
+        samples=f"{RESULTS}/ingest/samples.tsv",
+        controls=f"{RESULTS}/ingest/control_samples.tsv",
+        unmapped=f"{RESULTS}/ingest/unmapped_assays.tsv",
+        summary=f"{RESULTS}/ingest/ingest_summary.json",
+    params:
+        format=config["inputs"]["format"],
+        sheet_name=config["inputs"]["sample_sheet_excel_sheet"],
+        samples=section("samples"),
+    log:
+        f"{LOGS}/ingest.log",
+    benchmark:
+        f"{BENCH}/ingest.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+    script:
+        "../scripts/ingest.py"

@@ -1,0 +1,53 @@
+rule qc:
+    """Sample and assay QC, plate diagnostics and the analysis matrix."""
+    input:
+        long=rules.ingest.output.long,
+        samples=rules.ingest.output.samples,
+    output:
+        matrix=f"{RESULTS}/qc/analysis_matrix.parquet",
+        samples=f"{RESULTS}/qc/samples.tsv",
+        assays=f"{RESULTS}/qc/assays.tsv",
+        sample_qc=f"{RESULTS}/qc/sample_qc.tsv",
+        sample_panel_qc=f"{RESULTS}/qc/sample_panel_qc.tsv",
+        assay_qc=f"{RESULTS}/qc/assay_qc.tsv",
+        pca=f"{RESULTS}/qc/pca_scores.tsv",
+        plate_adjustments=f"{RESULTS}/qc/plate_adjustments.tsv",
+        summary=f"{RESULTS}/qc/qc_summary.json",
+    params:
+        qc=section("qc"),
+    log:
+        f"{LOGS}/qc.log",
+    benchmark:
+        f"{BENCH}/qc.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+    script:
+        "../scripts/qc.py"
+
+
+rule qc_figures:
+    """QC figures (PNG for reading, PDF for publication)."""
+    input:
+        long=rules.ingest.output.long,
+        sample_qc=rules.qc.output.sample_qc,
+        sample_panel_qc=rules.qc.output.sample_panel_qc,
+        assay_qc=rules.qc.output.assay_qc,
+        pca=rules.qc.output.pca,
+        summary=rules.qc.output.summary,
+    output:
+        QC_FIGURES,
+    params:
+        control_group=config["samples"]["control_group"],
+        groups=config["samples"]["groups"],
+    log:
+        f"{LOGS}/qc_figures.log",
+    benchmark:
+        f"{BENCH}/qc_figures.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+    script:
+        "../scripts/qc_figures.py"
