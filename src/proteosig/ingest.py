@@ -27,7 +27,7 @@ CONTROL_SAMPLE_TYPES = frozenset(
     {"PLATE_CONTROL", "NEGATIVE_CONTROL", "SAMPLE_CONTROL", "CONTROL", "CALIBRATOR", "BRIDGE"}
 )
 DEFAULT_CONTROL_PATTERN = (
-    r"(?i)^(?:ipc|inter[ _-]?plate|neg(?:ative)?[ _-]?c(?:on)?tr?l|control[ _-]?sample|"
+    r"(?i)^(?:ipc|inter[ _-]?plate|neg(?:ative)?[ _-]?c(?:on)?tro?l|control[ _-]?sample|"
     r"sample[ _-]?control|plate[ _-]?control|ctrl|calibrator|bridg)"
 )
 

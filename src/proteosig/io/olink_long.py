@@ -110,6 +110,31 @@ def read_first_line(path: Path) -> str:
         ) from None
 
 
+def check_last_line(path: Path, delimiter: str, n_fields: int) -> None:
+    """A file cut off mid-row parses silently with the missing fields as NA; catch it here.
+
+    Only the file's tail is read, so this costs nothing on large exports.
+    """
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 65536))
+        tail = handle.read().decode("utf-8", errors="replace")
+    lines = [line for line in tail.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return
+    last = next(csv.reader([lines[-1]], delimiter=delimiter))
+    if len(last) != n_fields:
+        raise InputError(
+            path,
+            f"the last line has {len(last)} fields but the header has {n_fields}: the file "
+            "looks truncated or has stray delimiters",
+            where="last line",
+            expected=f"{n_fields} {delimiter!r}-separated fields on every line",
+            fix="copy or export the file again and check that it is complete",
+        )
+
+
 def read_olink_long(path: str | Path, *, columns: list[str] | None = None) -> pd.DataFrame:
     """Read an Olink long CSV/TSV/parquet into the common vendor frame.
 
@@ -129,12 +154,15 @@ def read_olink_long(path: str | Path, *, columns: list[str] | None = None) -> pd
     header = [h.strip() for h in header]
     found = match_columns(header)
     check_required(found, header, path)
+    check_last_line(path, delimiter, len(header))
     wanted = {k: v for k, v in found.items() if columns is None or k in columns or k in REQUIRED}
     try:
         raw = pd.read_csv(
             path,
             sep=delimiter,
-            usecols=list(wanted.values()),
+            # Without usecols pandas checks every line's field count; with it, stray fields
+            # pass silently, so it is used only when the caller asks for a subset.
+            usecols=list(wanted.values()) if columns is not None else None,
             dtype=str,
             keep_default_na=False,
             encoding="utf-8-sig",

@@ -1,0 +1,107 @@
+"""The Snakemake workflow end to end on small inputs: outputs, clean failures, determinism."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.helpers import REPO, make_long_table
+
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(workdir), "--configfile", str(config), "--cores", "2", *args,
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def write_study(tmp_path: Path, *, npx_text: str | None = None, **config_changes) -> Path:
+    long, sheet = make_long_table(n_per_group=10, groups=("HC", "AD", "MDD"), seed=7)
+    npx = tmp_path / "npx.csv"
+    if npx_text is None:
+        long.to_csv(npx, sep=";", index=False)
+    else:
+        npx.write_text(npx_text)
+    sheet.to_csv(tmp_path / "samples.tsv", sep="\t", index=False)
+    config = {
+        "seed": 1,
+        "inputs": {
+            # relative to the working directory, as users write them
+            "npx": ["npx.csv"],
+            "sample_sheet": "samples.tsv",
+            "symbol_table": str(REPO / "resources" / "panels" / "uniprot_gene_symbols.tsv"),
+        },
+        "samples": {"control_group": "HC", "covariates": ["age", "sex"]},
+    }
+    for section, values in config_changes.items():
+        config.setdefault(section, {}).update(values)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_small_study_runs_every_stage(tmp_path):
+    config = write_study(tmp_path)
+    result = snakemake(tmp_path, config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    samples = pd.read_csv(tmp_path / "results" / "qc" / "samples.tsv", sep="\t")
+    assert len(samples) == 30
+    matrix = pd.read_parquet(tmp_path / "results" / "qc" / "analysis_matrix.parquet")
+    assert matrix.shape == (30, 1 + 4)
+    for name in ("pca", "iqr_median", "npx_by_plate", "below_lod", "plate_effects"):
+        assert (tmp_path / "results" / "qc" / "figures" / f"{name}.pdf").stat().st_size > 1000
+    for rule in ("ingest", "qc", "qc_figures"):
+        assert (tmp_path / "results" / "logs" / f"{rule}.log").exists()
+        assert (tmp_path / "results" / "benchmarks" / f"{rule}.tsv").exists()
+
+
+def test_config_typo_stops_before_any_job(tmp_path):
+    config = write_study(tmp_path, qc={"max_below_lodd": 0.5})
+    result = snakemake(tmp_path, config)
+    assert result.returncode != 0
+    assert "proteosig error:" in result.stderr
+    assert "unknown key 'max_below_lodd'" in result.stderr
+    assert "did you mean 'max_below_lod'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_bad_npx_value_fails_cleanly_without_partial_outputs(tmp_path):
+    long, _ = make_long_table(n_per_group=10, groups=("HC", "AD", "MDD"), seed=7)
+    long["NPX"] = long["NPX"].astype(object)
+    long.loc[17, "NPX"] = "n.d."
+    config = write_study(tmp_path, npx_text=long.to_csv(sep=";", index=False))
+    result = snakemake(tmp_path, config)
+    assert result.returncode != 0
+    assert "proteosig error:" in result.stderr
+    assert "npx.csv (row(s) 19)" in result.stderr and "'n.d.'" in result.stderr
+    assert "Traceback" not in result.stderr
+    ingest_dir = tmp_path / "results" / "ingest"
+    assert not ingest_dir.exists() or not any(ingest_dir.iterdir())
+
+
+def test_two_runs_give_identical_tables(tmp_path):
+    outputs = []
+    for run in ("a", "b"):
+        workdir = tmp_path / run
+        workdir.mkdir()
+        config = write_study(workdir)
+        assert snakemake(workdir, config).returncode == 0
+        outputs.append(workdir / "results")
+    tables = sorted(
+        p.relative_to(outputs[0])
+        for p in outputs[0].rglob("*")
+        if p.suffix in (".tsv", ".parquet", ".json") and "benchmarks" not in p.parts
+    )
+    assert len(tables) >= 14
+    for table in tables:
+        first, second = (outputs[0] / table).read_bytes(), (outputs[1] / table).read_bytes()
+        assert first == second, f"{table} differs between runs"
