@@ -19,7 +19,7 @@ import pandas as pd
 
 from proteosig.errors import InputError, rows_preview
 from proteosig.io.formats import read_npx_file
-from proteosig.io.panels import map_gene_symbols, uniprot_key
+from proteosig.io.panels import map_gene_symbols, panel_code, uniprot_key
 from proteosig.io.sample_sheet import read_sample_sheet
 
 #: Olink's control sample types (long exports) and the names NPX Manager gives them.
@@ -70,8 +70,10 @@ def read_npx_files(paths: list[str | Path], *, fmt: str = "auto") -> pd.DataFram
 def assign_assay_ids(raw: pd.DataFrame) -> pd.Series:
     """OlinkID where given; else panel + UniProt (or assay name), which is unique per panel."""
     uni = raw["uniprot"].map(uniprot_key, na_action="ignore").astype("string")
-    fallback = raw["panel"].fillna("NA").str.replace(r"\s+", "_", regex=True) + ":" + uni.fillna(
-        raw["assay"].fillna("NA")
+    fallback = (
+        raw["panel"].fillna("NA").str.replace(r"\s+", "_", regex=True)
+        + ":"
+        + uni.fillna(raw["assay"].fillna("NA"))
     )
     return raw["olink_id"].fillna(fallback).astype("string")
 
@@ -253,6 +255,8 @@ def ingest(
         sheet=sheet_name,
     )
     raw = read_npx_files(list(npx_paths), fmt=fmt)
+    # one panel code whatever the layout wrote ('Olink Target 96 Inflammation', 'INF', 'In')
+    raw["panel"] = raw["panel"].map(panel_code, na_action="ignore").astype("string")
     raw["assay_id"] = assign_assay_ids(raw)
     study, controls = split_controls(raw, control_sample_pattern)
     if controls.shape[0]:
@@ -270,8 +274,7 @@ def ingest(
         outside = ~sheet.loc[study["sample_id"].unique(), group_column].isin(groups)
         if outside.any():
             notes.append(
-                f"left out {int(outside.sum())} sample(s) in groups not listed in "
-                "'samples: groups'"
+                f"left out {int(outside.sum())} sample(s) in groups not listed in 'samples: groups'"
             )
             keep = outside.index[~outside.to_numpy()]
             study = study.loc[study["sample_id"].isin(keep)]

@@ -26,10 +26,11 @@ def detect_format(path: str | Path) -> str:
     if suffix == ".parquet":
         return "olink_long"
     if suffix in (".xlsx", ".xlsm"):
-        from proteosig.io.npx_manager import looks_like_npx_manager
+        from proteosig.io.npx_manager import looks_like_npx_manager, read_npx_manager
 
         if looks_like_npx_manager(path):
             return "npx_manager_xlsx"
+        read_npx_manager(path)  # names the precise problem (corrupt file, missing header rows)
         raise InputError(
             path,
             "this Excel file is not an NPX Manager export (no 'Assay' / 'Uniprot ID' / "

@@ -26,10 +26,16 @@ Footer rows may also be given per plate. Two variants are read:
 * labelled: several rows 'LOD <Plate ID>' (or 'Plate LOD <Plate ID>'; ':', '-', '_' or
   brackets around the plate ID are ignored), one per plate in the 'Plate ID' column;
 * in plate order: the same bare label repeated ('LOD', 'LOD', ...) once per plate, in the
-  order the plates first appear in the sheet (how NPX Manager writes its per-plate
-  'Plate LOD' rows).
+  order the plates first appear in the sheet (the convention of NPX Manager's
+  quantification exports, whose 'Plate LOD' rows name no plate).
 
-The same applies to 'Missing Data freq.' and 'Normalization'.
+The same applies to 'Missing Data freq.' and 'Normalization'. None of the real exports
+seen so far (Breda 2.2.2, Nijmegen 2.1.0) has per-plate footers: each sheet has one LOD
+row, even the multi-plate ones.
+
+Missing NPX: an empty cell or 'NA', 'NaN', 'N/A', 'No Data', 'NULL', '-'. Any other text
+(e.g. '< LOD', a decimal comma, '#DIV/0!') is an error naming the cell, because NPX
+Manager writes numbers below LOD as numbers.
 """
 
 from __future__ import annotations
@@ -37,8 +43,8 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -48,6 +54,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from proteosig.errors import InputError, rows_preview
 from proteosig.io._vendor import finalise_vendor_frame
+from proteosig.io.panels import panel_code
 
 __all__ = ["read_npx_manager", "looks_like_npx_manager"]
 
@@ -81,7 +88,11 @@ _FOOTERS = {
     "missing_freq": re.compile(r"^\s*missing\s*data\s*freq\.?" + _SEP, re.IGNORECASE),
     "normalization": re.compile(r"^\s*normali[sz]ation" + _SEP, re.IGNORECASE),
 }
-_FOOTER_LABELS = {"lod": "LOD", "missing_freq": "Missing Data freq.", "normalization": "Normalization"}
+_FOOTER_LABELS = {
+    "lod": "LOD",
+    "missing_freq": "Missing Data freq.",
+    "normalization": "Normalization",
+}
 
 _MISSING_TEXT = {"", "na", "nan", "n/a", "no data", "null", "-"}
 _OLINKID_RE = re.compile(r"^OID\d+$")
@@ -89,26 +100,6 @@ _CONTROL_RE = re.compile(
     r"^\s*(?:ipc|inter[-_ ]?plate|neg(?:ative)?[-_ ]?(?:control|ctrl)?|control|ctrl)(?![a-z])",
     re.IGNORECASE,
 )
-
-# Olink Target 96 panel names (lower case, version and 'Olink Target 96' removed) and
-# their codes as in the Olink_Target_96 reference table.
-_PANEL_CODES = {
-    "inflammation": "INF",
-    "cardiometabolic": "CAM",
-    "cardiovascular ii": "CVD II",
-    "cardiovascular iii": "CVD III",
-    "cell regulation": "CRE",
-    "development": "DEV",
-    "immuno oncology": "IMO",
-    "immune response": "IRE",
-    "metabolism": "MET",
-    "neurology": "NEU",
-    "neuro exploratory": "NEX",
-    "organ damage": "ODA",
-    "oncology ii": "ONC II",
-    "oncology iii": "ONC III",
-}
-_PANEL_CODES.update({code.lower(): code for code in list(_PANEL_CODES.values())})
 
 
 @dataclass
@@ -198,30 +189,26 @@ def looks_like_npx_manager(path) -> bool:
 # ------------------------------------------------------------------------ file handling
 
 
-class _open_workbook:
+@contextmanager
+def _open_workbook(path):
     """Open an .xlsx read-only whatever its file name, turning failures into InputError."""
-
-    def __init__(self, path) -> None:
-        self.path = path
-        self.source = str(path)
-
-    def __enter__(self):
-        try:
-            self.handle = open(self.path, "rb")
-        except OSError as exc:
-            raise InputError(
-                self.source,
-                f"cannot open the file ({exc.strerror or exc})",
-                expected="an existing, readable NPX Manager .xlsx export",
-                fix="check the path in the config",
-            ) from exc
-        magic = self.handle.read(4)
-        self.handle.seek(0)
+    source = str(path)
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputError(
+            source,
+            f"cannot open the file ({exc.strerror or exc})",
+            expected="an existing, readable NPX Manager .xlsx export",
+            fix="check the path in the config",
+        ) from exc
+    with handle:
+        magic = handle.read(4)
+        handle.seek(0)
         if magic != _ZIP_MAGIC:
-            self.handle.close()
             legacy = magic == _OLE_MAGIC
             raise InputError(
-                self.source,
+                source,
                 "is an old binary Excel (.xls) file" if legacy else "is not an .xlsx workbook",
                 expected="an Excel .xlsx export from Olink NPX Manager",
                 fix="open it in Excel and save it as .xlsx"
@@ -229,15 +216,13 @@ class _open_workbook:
                 else "export the NPX data from NPX Manager as Excel (.xlsx)",
             )
         try:
-            self.wb = openpyxl.load_workbook(self.handle, read_only=True, data_only=True)
+            wb = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except (OSError, *_BROKEN_FILE_ERRORS) as exc:
-            self.handle.close()
-            raise _broken_file(self.source, exc) from exc
-        return self.wb
-
-    def __exit__(self, *exc_info) -> None:
-        self.wb.close()
-        self.handle.close()
+            raise _broken_file(source, exc) from exc
+        try:
+            yield wb
+        finally:
+            wb.close()
 
 
 def _broken_file(source: str, exc: BaseException) -> InputError:
@@ -255,6 +240,13 @@ def _select_grids(wb, sheets, source: str) -> dict[str, np.ndarray]:
     available = [ws.title for ws in wb.worksheets]
     if sheets is not None:
         wanted = [sheets] if isinstance(sheets, str) else list(sheets)
+        if not wanted:
+            raise InputError(
+                source,
+                "an empty list of sheets was given",
+                expected=f"some of {', '.join(repr(s) for s in available)}",
+                fix="name the sheets to read, or leave sheets unset to read all NPX sheets",
+            )
         unknown = [s for s in wanted if s not in available]
         if unknown:
             raise InputError(
@@ -309,10 +301,9 @@ def _parse_sheet(grid: np.ndarray, sheet: str, source: str) -> _SheetResult:
     header = _find_header(norm, sheet, source)
     panel, norm_method = _read_summary(grid[:header], norm[:header], sheet, source)
     columns = _classify_columns(grid, header, sheet, source)
-
     data_rows, footers = _split_body(grid, labels, header + 3, columns, sheet, source)
 
-    ids = [labels[r].strip() for r in data_rows]
+    ids = [labels[r] for r in data_rows]
     plates = _column_text(grid, data_rows, columns.plate)
     qc = _column_text(grid, data_rows, columns.qc_warning)
     npx = _numeric_block(grid, data_rows, columns.assay, sheet, source, "NPX values")
@@ -326,7 +317,7 @@ def _parse_sheet(grid: np.ndarray, sheet: str, source: str) -> _SheetResult:
         norm_values = np.where(pd.isna(norm_values), norm_method, norm_values)
 
     n_samples, n_assays = npx.shape
-    panel = panel if panel is not None else _panel_code(sheet)
+    panel = panel if panel is not None else panel_code(sheet)
     frame = pd.DataFrame(
         {
             "sample_id": np.repeat(np.array(ids, dtype=object), n_assays),
@@ -369,11 +360,10 @@ def _find_header(norm: list[str], sheet: str, source: str) -> int:
             at = row + offset
             if at >= len(norm) or norm[at] != label:
                 elsewhere = [i + 1 for i, v in enumerate(norm) if v == label]
-                seen = f"row {elsewhere[0]}" if elsewhere else "nowhere in column A"
+                seen = f"found in row {elsewhere[0]}" if elsewhere else "not in column A"
                 raise InputError(
                     source,
-                    f"header rows misaligned: the {shown!r} row is missing or shifted "
-                    f"(found {seen})",
+                    f"header rows misaligned: the {shown!r} row is missing or shifted ({seen})",
                     where=f"sheet {sheet!r}, row {at + 1}, column A",
                     expected=f"'Assay', 'Uniprot ID' and 'OlinkID' in consecutive rows, "
                     f"{shown!r} in row {at + 1}",
@@ -422,7 +412,7 @@ def _read_summary(
             values = [_cell_text(v) for v in top[i, 1:]]
             value = next((v for v in values if v), None)
             if label == _PANEL and value is not None:
-                panel = _panel_code(value)
+                panel = panel_code(value)
             elif label != _PANEL:
                 method = value
     return panel, method
@@ -434,7 +424,9 @@ def _classify_columns(grid: np.ndarray, header: int, sheet: str, source: str) ->
     )
 
     def where(row_offset: int, col: int) -> str:
-        return f"sheet {sheet!r}, row {header + row_offset + 1}, column {get_column_letter(col + 1)}"
+        return (
+            f"sheet {sheet!r}, row {header + row_offset + 1}, column {get_column_letter(col + 1)}"
+        )
 
     fix = "restore the header rows exactly as NPX Manager exported them"
     assay_cols: list[int] = []
@@ -454,8 +446,11 @@ def _classify_columns(grid: np.ndarray, header: int, sheet: str, source: str) ->
                 )
             meta[kind].append(col)
         elif name or uniprot or olink:
-            for offset, value, shown in ((0, name, "Assay"), (1, uniprot, "Uniprot ID"),
-                                         (2, olink, "OlinkID")):
+            for offset, value, shown in (
+                (0, name, "Assay"),
+                (1, uniprot, "Uniprot ID"),
+                (2, olink, "OlinkID"),
+            ):
                 if not value:
                     raise InputError(
                         source,
@@ -611,8 +606,8 @@ def _footer_values(
         return np.full(len(columns.names), np.nan if kind != "normalization" else None)
     row_idx = [r for r, _ in rows]
     if kind == "normalization":
-        values = grid[np.ix_(row_idx, columns.assay)].copy()
-        values = np.array([[_cell_text(v) for v in row] for row in values], dtype=object)
+        cells = grid[np.ix_(row_idx, columns.assay)]
+        values = np.array([[_cell_text(v) for v in row] for row in cells], dtype=object)
     else:
         values = _numeric_block(grid, row_idx, columns.assay, sheet, source, f"{shown} values")
     if len(rows) == 1 and not rows[0][1]:
@@ -641,7 +636,7 @@ def _footer_values(
     else:
         by_key = {_norm(p): p for p in plate_ids}
         owners = []
-        for (row, suffix) in rows:
+        for row, suffix in rows:
             owner = by_key.get(_norm(suffix))
             if owner is None:
                 raise fail(
@@ -673,10 +668,7 @@ def _numeric_block(
     suspect = numeric.isna() & flat.notna()
     if suspect.any():
         text = flat[suspect].astype("string").str.strip().str.lower()
-        bad = text[~text.isin(_MISSING_TEXT)]
-        # Booleans would pass to_numeric as 0/1; Excel TRUE/FALSE is not an NPX value.
-        flags = flat.map(type).eq(bool)
-        bad_pos = np.union1d(bad.index.to_numpy(), np.flatnonzero(flags.to_numpy()))
+        bad_pos = text.index[~text.isin(_MISSING_TEXT).to_numpy()].to_numpy()
         if bad_pos.size:
             r, c = divmod(int(bad_pos[0]), block.shape[1])
             cells = [
@@ -695,7 +687,6 @@ def _numeric_block(
                 fix="correct or blank those cells; if the file uses a decimal comma, "
                 "re-export it with a decimal point",
             )
-        numeric = numeric.mask(suspect)
     return numeric.to_numpy(dtype="float64").reshape(block.shape)
 
 
@@ -708,8 +699,10 @@ def _check_duplicates(samples: pd.DataFrame, source: str) -> None:
     The same sample on two plates is legitimate (bridging, re-runs) and kept. Without a
     'Plate ID' column the plate is unknown, so rows are compared within their sheet.
     """
-    key = samples["plate"].astype(object).where(
-        samples["plate"].notna(), "\0sheet:" + samples["sheet"]
+    key = (
+        samples["plate"]
+        .astype(object)
+        .where(samples["plate"].notna(), "\0sheet:" + samples["sheet"])
     )
     keyed = samples.assign(_plate_key=key)
     dup = keyed.duplicated(["panel", "_plate_key", "sample_id"], keep=False)
@@ -726,23 +719,26 @@ def _check_duplicates(samples: pd.DataFrame, source: str) -> None:
     if len(sheets) == 1:
         where = f"sheet {sheets[0]!r}, rows {rows_preview(group['row'])}, column A"
     else:
-        where = "; ".join(f"sheet {s!r}, row {r}, column A" for s, r in zip(
-            group["sheet"], group["row"], strict=True))
+        where = "; ".join(
+            f"sheet {s!r}, row {r}, column A"
+            for s, r in zip(group["sheet"], group["row"], strict=True)
+        )
     plate = first["plate"]
-    on_plate = (
-        f"plate {plate!r}"
+    place = (
+        f"on plate {plate!r}"
         if pd.notna(plate)
-        else "one sheet without a 'Plate ID' column (plate unknown)"
+        else "in a sheet without a 'Plate ID' column, so the rows cannot be told apart"
     )
+    others = int(dup.sum()) - len(group)
+    more = f" ({others} more duplicated rows elsewhere)" if others else ""
     raise InputError(
         source,
-        f"sample ID {first['sample_id']!r} occurs {len(group)} times on {on_plate} of "
-        f"panel {first['panel']!r} (n={int(dup.sum())} duplicated rows in all)",
+        f"sample ID {first['sample_id']!r} occurs {len(group)} times in panel "
+        f"{first['panel']!r} {place}{more}",
         where=where,
         expected="each sample once per plate and panel (the same sample on different "
         "plates is fine)",
-        fix="give replicates distinct sample IDs (e.g. suffix '_rep2') or delete the extra "
-        "row",
+        fix="give replicates distinct sample IDs (e.g. suffix '_rep2') or delete the extra row",
     )
 
 
@@ -775,14 +771,6 @@ def _column_text(grid: np.ndarray, rows: list[int], col: int | None) -> list[str
 def _sample_types(ids: list[str]) -> np.ndarray:
     is_control = pd.Series(ids, dtype="string").str.match(_CONTROL_RE).fillna(False)
     return np.where(is_control.to_numpy(dtype=bool), "CONTROL", None).astype(object)
-
-
-def _panel_code(text: str) -> str:
-    """'Olink Target 96 Inflammation(v.3022)' -> 'INF'; unknown panels keep their text."""
-    name = re.sub(r"\(\s*v[^)]*\)", " ", text, flags=re.IGNORECASE)
-    name = re.sub(r"\bolink\b|\btarget\s*(?:96|48)\b", " ", name, flags=re.IGNORECASE)
-    key = " ".join(re.sub(r"[-_/]", " ", name).lower().split())
-    return _PANEL_CODES.get(key, text.strip())
 
 
 def _broadcast(values: np.ndarray, n_samples: int, n_assays: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Gene symbols for Olink assays, from the shipped UniProt -> symbol table."""
+"""Olink panel codes and gene symbols for assays (from the shipped UniProt -> symbol table)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,39 @@ from pathlib import Path
 import pandas as pd
 
 from proteosig.errors import InputError
+
+# Olink Target 96 panel names (lower case, version and 'Olink Target 96' removed) and
+# their codes as in the Olink_Target_96 reference table.
+PANEL_CODES = {
+    "inflammation": "INF",
+    "cardiometabolic": "CAM",
+    "cardiovascular ii": "CVD II",
+    "cardiovascular iii": "CVD III",
+    "cell regulation": "CRE",
+    "development": "DEV",
+    "immuno oncology": "IMO",
+    "immune response": "IRE",
+    "metabolism": "MET",
+    "neurology": "NEU",
+    "neuro exploratory": "NEX",
+    "organ damage": "ODA",
+    "oncology ii": "ONC II",
+    "oncology iii": "ONC III",
+}
+PANEL_CODES.update({code.lower(): code for code in list(PANEL_CODES.values())})
+# short names seen in processed exports (e.g. Gisby et al.: CM, CVD2, CVD3, IR, In)
+PANEL_CODES.update(
+    {"cm": "CAM", "cvd2": "CVD II", "cvd3": "CVD III", "ir": "IRE", "in": "INF", "onc2": "ONC II",
+     "onc3": "ONC III", "cvd 2": "CVD II", "cvd 3": "CVD III"}
+)  # fmt: skip
+
+
+def panel_code(text: str) -> str:
+    """'Olink Target 96 Inflammation(v.3022)' -> 'INF'; unknown panels keep their text."""
+    name = re.sub(r"\(\s*v[^)]*\)", " ", text, flags=re.IGNORECASE)
+    name = re.sub(r"\bolink\b|\btarget\s*(?:96|48)\b", " ", name, flags=re.IGNORECASE)
+    key = " ".join(re.sub(r"[-_/]", " ", name).lower().split())
+    return PANEL_CODES.get(key, text.strip())
 
 
 def uniprot_key(value) -> str | None:

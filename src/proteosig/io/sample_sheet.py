@@ -26,16 +26,25 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
         else:
             sep = "\t" if suffix in (".tsv", ".txt") else None
             table = pd.read_csv(
-                path, sep=sep, dtype=str, engine="python", encoding="utf-8-sig", keep_default_na=True
+                path,
+                sep=sep,
+                dtype=str,
+                engine="python",
+                encoding="utf-8-sig",
+                keep_default_na=True,
             )
     except UnicodeDecodeError:
         raise InputError(
             path, "the file is not UTF-8 text", fix="re-save the sample sheet as UTF-8"
         ) from None
     except ValueError as err:  # pandas: unknown worksheet, bad excel
-        raise InputError(path, f"cannot be read: {err}", fix="check the file and sheet name") from None
+        raise InputError(
+            path, f"cannot be read: {err}", fix="check the file and sheet name"
+        ) from None
     except pd.errors.ParserError as err:
-        raise InputError(path, f"the table is malformed: {err}", fix="check the delimiters") from None
+        raise InputError(
+            path, f"the table is malformed: {err}", fix="check the delimiters"
+        ) from None
     table.columns = [str(c).strip() for c in table.columns]
     return table
 
