@@ -55,12 +55,30 @@ def test_iqr_rule_is_per_panel():
     assert list(zip(flagged.sample_id, flagged.panel, strict=True)) == [("S07", "CVD II")]
 
 
+def test_plates_are_per_panel():
+    """Olink runs each panel on its own plate: centring uses the panel's plate."""
+    matrix = random_matrix(n_samples=200, n_assays=4, seed=8)
+    panel_of = pd.Series(["INF", "INF", "NEU", "NEU"], index=matrix.columns)
+    layout = pd.DataFrame(
+        {"INF": np.tile(["I1", "I2"], 100), "NEU": np.repeat(["N1", "N2"], 100)},
+        index=matrix.index,
+    )
+    matrix.loc[layout["INF"] == "I2", ["A00", "A01"]] += 1.0
+    matrix.loc[layout["NEU"] == "N2", ["A02", "A03"]] -= 1.0
+    centred, _ = median_centre_plates(matrix, layout, panel_of)
+    for assay, panel in panel_of.items():
+        medians = centred[assay].groupby(layout[panel]).median()
+        assert medians.iloc[0] == pytest.approx(medians.iloc[1], abs=1e-12)
+    r2 = plate_variance_explained(matrix, layout, panel_of)
+    assert (r2 > 0.05).all()  # a 1-SD shift between halves explains about 20 %
+
+
 def test_plate_r2_equals_one_way_anova():
     matrix = random_matrix(n_samples=30, n_assays=5, seed=3)
     plate = pd.Series(np.repeat(["P1", "P2", "P3"], 10), index=matrix.index)
     matrix.iloc[:10, 0] += 2.0
     matrix.iloc[3, 2] = np.nan  # missing values are skipped per assay
-    r2 = plate_variance_explained(matrix, plate)
+    r2 = plate_variance_explained(matrix, plate.to_frame("INF"), pd.Series("INF", matrix.columns))
     for j, assay in enumerate(matrix.columns):
         column = matrix[assay]
         parts = [column[(plate == p) & column.notna()] for p in ("P1", "P2", "P3")]
@@ -76,13 +94,16 @@ def test_median_centring_removes_planted_plate_offsets():
     plate = pd.Series(np.tile(["P1", "P2"], 200), index=matrix.index)
     offsets = np.linspace(-0.8, 0.8, 8)
     matrix.loc[plate == "P2"] += offsets
-    before = plate_variance_explained(matrix, plate)
-    centred, adjustments = median_centre_plates(matrix, plate)
-    after = plate_variance_explained(centred, plate)
+    layout, panel_of = plate.to_frame("INF"), pd.Series("INF", matrix.columns)
+    before = plate_variance_explained(matrix, layout, panel_of)
+    centred, adjustments = median_centre_plates(matrix, layout, panel_of)
+    after = plate_variance_explained(centred, layout, panel_of)
+    adjustments = adjustments.pivot(index="plate", columns="assay_id", values="shift")
     medians = centred.groupby(plate).median()
     np.testing.assert_allclose(medians.loc["P1"], medians.loc["P2"], atol=1e-12)
     # the shift between plates is the planted offset up to sampling noise (SE ~0.11)
-    np.testing.assert_allclose(adjustments.loc["P2"] - adjustments.loc["P1"], offsets, atol=0.4)
+    shift = adjustments.loc["P2"] - adjustments.loc["P1"]
+    np.testing.assert_allclose(shift[matrix.columns], offsets, atol=0.4)
     assert after.max() < before.max()
     # the overall median of each assay is unchanged in expectation (values stay on NPX scale)
     assert np.abs(centred.median() - matrix.median()).max() < 0.5

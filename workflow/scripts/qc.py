@@ -28,7 +28,7 @@ def main(snakemake):
         result.samples[["sample_id", "group", "plate"]], on="sample_id"
     )
     write_tsv(scores, snakemake.output.pca)
-    write_tsv(result.plate_adjustments, snakemake.output.plate_adjustments, index=True)
+    write_tsv(result.plate_adjustments, snakemake.output.plate_adjustments)
     summary = dict(result.summary)
     summary["pca_explained_variance"] = [round(float(v), 6) for v in result.pca_explained]
     write_json(summary, snakemake.output.summary)

@@ -57,9 +57,7 @@ def choose_among_duplicates(
     return table["key"].map(winner)
 
 
-def replace_below_lod(
-    matrix: pd.DataFrame, lod: pd.DataFrame, *, how: str
-) -> pd.DataFrame:
+def replace_below_lod(matrix: pd.DataFrame, lod: pd.DataFrame, *, how: str) -> pd.DataFrame:
     """Apply the below-LOD policy: 'keep' (Olink's advice), 'lod' or 'na'."""
     if how == "keep":
         return matrix

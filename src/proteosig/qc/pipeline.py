@@ -24,6 +24,7 @@ from proteosig.qc.matrix import assay_table, to_matrix
 from proteosig.qc.plates import (
     median_centre_plates,
     plate_group_balance,
+    plate_layout,
     plate_variance_explained,
 )
 from proteosig.qc.samples import (
@@ -61,7 +62,7 @@ class QCResult:
     assay_qc: pd.DataFrame  # every assay with its flags, kept and reason
     pca_scores: pd.DataFrame  # final matrix PCA (kept samples)
     pca_explained: np.ndarray
-    plate_adjustments: pd.DataFrame  # plate x assay shift removed (empty when none)
+    plate_adjustments: pd.DataFrame  # plate, assay_id, shift subtracted (empty when none)
     summary: dict = field(default_factory=dict)
 
 
@@ -80,8 +81,8 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
 
     # 1-3: per-sample rules that do not depend on other samples' fate
     reasons: dict[str, list[str]] = {}
-    warn = long.groupby(["sample_id", "panel"], dropna=False)["qc_warning"].any().rename(
-        "qc_warning"
+    warn = (
+        long.groupby(["sample_id", "panel"], dropna=False)["qc_warning"].any().rename("qc_warning")
     )
     panel_qc = iqr_median_outliers(
         matrix,
@@ -105,9 +106,7 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
             reasons.setdefault(row.sample_id, []).append(f"{kind} outlier on {row.panel}")
     sample_missing = missing_fraction(matrix, axis=1)
     for sample in sample_missing.index[sample_missing > settings.max_sample_missing]:
-        reasons.setdefault(sample, []).append(
-            f"{sample_missing[sample]:.0%} of NPX values missing"
-        )
+        reasons.setdefault(sample, []).append(f"{sample_missing[sample]:.0%} of NPX values missing")
 
     # 4: PCA outliers among the samples that survived 1-3
     survivors = [s for s in matrix.index if s not in reasons]
@@ -181,14 +180,14 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
     # 7-8: values of the analysis matrix
     clean = matrix.loc[kept_samples, kept_assays]
     clean = replace_below_lod(clean, lod.loc[kept_samples, kept_assays], how=settings.below_lod)
-    plate = samples.loc[kept_samples, "plate"]
-    r2_before = plate_variance_explained(matrix.loc[kept_samples], plate)
-    adjustments = pd.DataFrame()
-    n_plates = plate.nunique(dropna=True)
-    if settings.plate_normalisation == "median" and n_plates > 1:
-        clean, adjustments = median_centre_plates(clean, plate)
-    r2_after = plate_variance_explained(clean, plate).reindex(assays.index)
-    balance_p, _ = plate_group_balance(plate, kept_group)
+    layout = plate_layout(long).loc[kept_samples]
+    r2_before = plate_variance_explained(matrix.loc[kept_samples], layout, panel_of)
+    adjustments = pd.DataFrame(columns=["plate", "assay_id", "shift"])
+    n_plates = int(pd.Series(layout.to_numpy().ravel()).nunique(dropna=True))
+    if settings.plate_normalisation == "median":
+        clean, adjustments = median_centre_plates(clean, layout, panel_of)
+    r2_after = plate_variance_explained(clean, layout, panel_of).reindex(assays.index)
+    balance_p, _ = plate_group_balance(samples.loc[kept_samples, "plate"], kept_group)
 
     assay_qc = pd.DataFrame(
         {

@@ -1,4 +1,10 @@
-"""Plate (batch) diagnostics and normalisation."""
+"""Plate (batch) diagnostics and normalisation.
+
+Olink runs each panel on its own plate, so a sample has one plate per panel. Every
+function here therefore takes ``plate_by_panel`` (samples x panels, the plate label) and
+``panel_of`` (assay -> panel) and works panel by panel: one grouped operation per panel,
+never a loop over assays.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +12,76 @@ import numpy as np
 import pandas as pd
 
 
-def plate_variance_explained(matrix: pd.DataFrame, plate: pd.Series) -> pd.Series:
+def plate_layout(long: pd.DataFrame) -> pd.DataFrame:
+    """Samples x panels table of plate labels, from the long NPX table."""
+    pairs = long[["sample_id", "panel", "plate"]].drop_duplicates(["sample_id", "panel"])
+    pairs = pairs.assign(panel=pairs["panel"].fillna("NA"))
+    return pairs.pivot(index="sample_id", columns="panel", values="plate")
+
+
+def _blocks(matrix: pd.DataFrame, plate_by_panel: pd.DataFrame, panel_of: pd.Series):
+    panel_of = panel_of.reindex(matrix.columns).fillna("NA")
+    for panel in sorted(panel_of.unique()):
+        columns = panel_of.index[panel_of == panel]
+        plate = plate_by_panel[panel].reindex(matrix.index) if panel in plate_by_panel else None
+        yield columns, plate
+
+
+def plate_variance_explained(
+    matrix: pd.DataFrame, plate_by_panel: pd.DataFrame, panel_of: pd.Series
+) -> pd.Series:
     """Per assay, the fraction of NPX variance between plates (one-way ANOVA R^2).
 
-    Missing values are skipped per assay. NaN when there is only one plate.
+    Missing values are skipped per assay. NaN where the assay's panel ran on one plate.
     """
-    plate = plate.reindex(matrix.index)
-    codes, levels = pd.factorize(plate)
-    if len(levels) < 2:
-        return pd.Series(np.nan, index=matrix.columns, name="plate_r2")
-    values = matrix.to_numpy(dtype=float)
-    present = ~np.isnan(values)
-    filled = np.where(present, values, 0.0)
-    n = present.sum(axis=0)
-    grand = filled.sum(axis=0) / np.maximum(n, 1)
-    total_ss = (np.where(present, values - grand, 0.0) ** 2).sum(axis=0)
-    between_ss = np.zeros(values.shape[1])
-    for level in range(len(levels)):
-        rows = codes == level
-        n_level = present[rows].sum(axis=0)
-        mean_level = filled[rows].sum(axis=0) / np.maximum(n_level, 1)
-        between_ss += n_level * (mean_level - grand) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r2 = np.where(total_ss > 0, between_ss / total_ss, np.nan)
-    return pd.Series(r2, index=matrix.columns, name="plate_r2")
+    result = pd.Series(np.nan, index=matrix.columns, name="plate_r2")
+    for columns, plate in _blocks(matrix, plate_by_panel, panel_of):
+        if plate is None or plate.nunique(dropna=True) < 2:
+            continue
+        block = matrix.loc[plate.notna(), columns]
+        labels = plate[plate.notna()].to_numpy()
+        grand = block.mean()
+        total_ss = ((block - grand) ** 2).sum()
+        grouped = block.groupby(labels)
+        between_ss = (grouped.count() * (grouped.mean() - grand) ** 2).sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result[columns] = np.where(total_ss > 0, between_ss / total_ss, np.nan)
+    return result
 
 
-def median_centre_plates(matrix: pd.DataFrame, plate: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+def median_centre_plates(
+    matrix: pd.DataFrame, plate_by_panel: pd.DataFrame, panel_of: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Remove per-plate, per-assay median shifts (Olink's intensity normalisation across plates).
 
     Each plate's assay median is moved to the assay's median over all samples, so values
     stay on the NPX scale. Valid when samples were randomised to plates; with groups
-    confounded with plates it would remove biology (the QC stage warns about that).
+    confounded with plates it would remove biology (the QC summary reports the balance).
 
-    Returns (normalised matrix, adjustments: plates x assays, the value subtracted).
+    Returns (normalised matrix, adjustments: one row per plate and assay with the shift
+    that was subtracted).
     """
-    plate = plate.reindex(matrix.index)
-    overall = matrix.median(axis=0, skipna=True)
-    plate_medians = matrix.groupby(plate.to_numpy(), sort=True).median()
-    adjustments = plate_medians.sub(overall, axis=1)
-    shift = adjustments.reindex(plate.to_numpy()).fillna(0.0).to_numpy()
-    normalised = matrix - shift
-    return normalised, adjustments.rename_axis("plate")
+    normalised = matrix.copy()
+    records = []
+    for columns, plate in _blocks(matrix, plate_by_panel, panel_of):
+        if plate is None or plate.nunique(dropna=True) < 2:
+            continue
+        block = matrix[columns]
+        overall = block.median()
+        shifts = block.groupby(plate.to_numpy()).median().sub(overall, axis=1)
+        per_sample = shifts.reindex(plate.to_numpy()).fillna(0.0).to_numpy()
+        normalised[columns] = block.to_numpy() - per_sample
+        records.append(
+            shifts.rename_axis("plate")
+            .reset_index()
+            .melt(id_vars="plate", var_name="assay_id", value_name="shift")
+        )
+    adjustments = (
+        pd.concat(records, ignore_index=True)
+        if records
+        else pd.DataFrame(columns=["plate", "assay_id", "shift"])
+    )
+    return normalised, adjustments.sort_values(["assay_id", "plate"]).reset_index(drop=True)
 
 
 def plate_group_balance(plate: pd.Series, group: pd.Series) -> tuple[float, pd.DataFrame]:

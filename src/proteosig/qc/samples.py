@@ -47,7 +47,9 @@ def _beyond(values: np.ndarray, n_sd: float) -> np.ndarray:
     return np.abs(values - centre) > n_sd * spread
 
 
-def principal_components(matrix: pd.DataFrame, n_components: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
+def principal_components(
+    matrix: pd.DataFrame, n_components: int = 5
+) -> tuple[pd.DataFrame, np.ndarray]:
     """PCA of samples on standardised assays; missing values set to the assay mean.
 
     Returns (scores: samples x PC1..PCk, explained variance ratio).
