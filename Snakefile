@@ -20,9 +20,9 @@ include: "workflow/rules/qc.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs(),
-    default_target: True
 
 
 # Stage targets: `snakemake --cores 2 ingest_stage` runs up to and including that stage.

@@ -29,7 +29,10 @@ def test_every_example_config_is_valid():
 
 
 def test_defaults_are_filled():
-    minimal = {"inputs": {"npx": ["a.csv"], "sample_sheet": "s.tsv"}, "samples": {"control_group": "HC"}}
+    minimal = {
+        "inputs": {"npx": ["a.csv"], "sample_sheet": "s.tsv"},
+        "samples": {"control_group": "HC"},
+    }
     config = validate_config(minimal, SCHEMA)
     assert config["qc"]["max_below_lod"] == 0.75
     assert config["samples"]["id_column"] == "sample_id"
@@ -87,3 +90,15 @@ def test_missing_input_file_named_with_its_key(tmp_path):
     config["inputs"]["npx"] = [str(tmp_path / "absent.csv")]
     with pytest.raises(InputError, match=r"absent.csv \(config inputs: npx\): file not found"):
         check_input_files(config)
+
+
+def test_every_schema_key_is_documented():
+    reference = (REPO / "config" / "README.md").read_text()
+
+    def keys(schema, prefix=""):
+        for key, sub in schema.get("properties", {}).items():
+            yield prefix, key
+            yield from keys(sub, f"{prefix}{key}.")
+
+    missing = [f"{p}{k}" for p, k in keys(SCHEMA) if f"`{k}`" not in reference]
+    assert not missing, f"config/README.md does not document {missing}"

@@ -10,7 +10,11 @@ import yaml
 from tests.helpers import REPO
 
 # conda-forge ships some packages under other names
-CONDA_NAMES = {"snakemake": "snakemake-minimal", "matplotlib": "matplotlib-base", "seaborn": "seaborn-base"}
+CONDA_NAMES = {
+    "snakemake": "snakemake-minimal",
+    "matplotlib": "matplotlib-base",
+    "seaborn": "seaborn-base",
+}
 
 
 def parse(requirement: str) -> tuple[str, str]:

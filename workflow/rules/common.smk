@@ -52,6 +52,10 @@ def final_outputs():
 
 
 def section(name, *keys):
-    """Only the config keys a rule uses, so that changing any other key does not rerun it."""
+    """Only the config keys a rule uses, so that changing any other key does not rerun it.
+
+    Keys are sorted: Snakemake compares params as text, and the same settings written in
+    another order in a config file must not trigger a rerun.
+    """
     block = config[name]
-    return {key: block[key] for key in keys} if keys else dict(block)
+    return {key: block[key] for key in sorted(keys or block)}

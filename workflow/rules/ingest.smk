@@ -10,10 +10,6 @@ rule ingest:
         controls=f"{RESULTS}/ingest/control_samples.tsv",
         unmapped=f"{RESULTS}/ingest/unmapped_assays.tsv",
         summary=f"{RESULTS}/ingest/ingest_summary.json",
-    params:
-        format=config["inputs"]["format"],
-        sheet_name=config["inputs"]["sample_sheet_excel_sheet"],
-        samples=section("samples"),
     log:
         f"{LOGS}/ingest.log",
     benchmark:
@@ -22,5 +18,9 @@ rule ingest:
         ENV
     resources:
         mem_mb=2000,
+    params:
+        format=config["inputs"]["format"],
+        sheet_name=config["inputs"]["sample_sheet_excel_sheet"],
+        samples=section("samples"),
     script:
         "../scripts/ingest.py"

@@ -13,8 +13,6 @@ rule qc:
         pca=f"{RESULTS}/qc/pca_scores.tsv",
         plate_adjustments=f"{RESULTS}/qc/plate_adjustments.tsv",
         summary=f"{RESULTS}/qc/qc_summary.json",
-    params:
-        qc=section("qc"),
     log:
         f"{LOGS}/qc.log",
     benchmark:
@@ -23,6 +21,8 @@ rule qc:
         ENV
     resources:
         mem_mb=2000,
+    params:
+        qc=section("qc"),
     script:
         "../scripts/qc.py"
 
@@ -38,9 +38,6 @@ rule qc_figures:
         summary=rules.qc.output.summary,
     output:
         QC_FIGURES,
-    params:
-        control_group=config["samples"]["control_group"],
-        groups=config["samples"]["groups"],
     log:
         f"{LOGS}/qc_figures.log",
     benchmark:
@@ -49,5 +46,8 @@ rule qc_figures:
         ENV
     resources:
         mem_mb=2000,
+    params:
+        control_group=config["samples"]["control_group"],
+        groups=config["samples"]["groups"],
     script:
         "../scripts/qc_figures.py"

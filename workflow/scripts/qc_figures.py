@@ -10,7 +10,9 @@ from proteosig.runner import run_step
 
 
 def main(snakemake):
-    figures = {p.rsplit("/", 1)[-1].split(".")[0]: p for p in snakemake.output if p.endswith(".png")}
+    figures = {
+        p.rsplit("/", 1)[-1].split(".")[0]: p for p in snakemake.output if p.endswith(".png")
+    }
     summary = json.load(open(snakemake.input.summary))
     settings = summary["settings"]
     scores = pd.read_csv(snakemake.input.pca, sep="\t", dtype={"sample_id": str, "plate": str})

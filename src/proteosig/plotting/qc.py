@@ -16,7 +16,9 @@ def pca(scores: pd.DataFrame, explained, path, *, control_group=None, groups=Non
     colours = group_colours(scores["group"], control_group)
     for group in order:
         part = scores[scores["group"].astype(str) == group]
-        axes[0].scatter(part["PC1"], part["PC2"], s=16, color=colours[group], label=group, alpha=0.85)
+        axes[0].scatter(
+            part["PC1"], part["PC2"], s=16, color=colours[group], label=group, alpha=0.85
+        )
     plates = sorted(scores["plate"].astype(str).unique())
     cmap = plt.get_cmap("tab10")
     for i, plate in enumerate(plates):
@@ -32,7 +34,9 @@ def pca(scores: pd.DataFrame, explained, path, *, control_group=None, groups=Non
     save(fig, path)
 
 
-def iqr_median(panel_qc: pd.DataFrame, path, *, iqr_sd: float | None, median_sd: float | None) -> None:
+def iqr_median(
+    panel_qc: pd.DataFrame, path, *, iqr_sd: float | None, median_sd: float | None
+) -> None:
     """OlinkAnalyze-style IQR vs median per panel; dashed lines are the outlier limits."""
     setup()
     panels = sorted(panel_qc["panel"].astype(str).unique())
@@ -44,15 +48,34 @@ def iqr_median(panel_qc: pd.DataFrame, path, *, iqr_sd: float | None, median_sd:
         outlier = part["iqr_outlier"].astype(bool) | part["median_outlier"].astype(bool)
         warned = part["qc_warning"].astype(bool)
         ax.scatter(part["median"], part["iqr"], s=12, color="#4D4D4D", alpha=0.7, label="pass")
-        ax.scatter(part.loc[warned, "median"], part.loc[warned, "iqr"], s=24, marker="s",
-                   facecolor="none", edgecolor="#E69F00", label="vendor QC warning")
-        ax.scatter(part.loc[outlier, "median"], part.loc[outlier, "iqr"], s=24, color="#D55E00",
-                   label="outlier")
+        ax.scatter(
+            part.loc[warned, "median"],
+            part.loc[warned, "iqr"],
+            s=24,
+            marker="s",
+            facecolor="none",
+            edgecolor="#E69F00",
+            label="vendor QC warning",
+        )
+        ax.scatter(
+            part.loc[outlier, "median"],
+            part.loc[outlier, "iqr"],
+            s=24,
+            color="#D55E00",
+            label="outlier",
+        )
         for row in part.loc[outlier].itertuples():
-            ax.annotate(str(row.sample_id), (row.median, row.iqr), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
-        for value, n_sd, axis_line in ((part["iqr"], iqr_sd, ax.axhline),
-                                       (part["median"], median_sd, ax.axvline)):
+            ax.annotate(
+                str(row.sample_id),
+                (row.median, row.iqr),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+        for value, n_sd, axis_line in (
+            (part["iqr"], iqr_sd, ax.axhline),
+            (part["median"], median_sd, ax.axvline),
+        ):
             if n_sd is None:
                 continue
             centre, spread = np.nanmean(value), np.nanstd(value, ddof=1)
@@ -61,7 +84,7 @@ def iqr_median(panel_qc: pd.DataFrame, path, *, iqr_sd: float | None, median_sd:
         ax.set_title(panel)
         ax.set_xlabel("sample median NPX")
         ax.set_ylabel("sample IQR of NPX")
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     axes.flat[0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
@@ -71,8 +94,10 @@ def iqr_median(panel_qc: pd.DataFrame, path, *, iqr_sd: float | None, median_sd:
 def npx_by_plate(long: pd.DataFrame, path, *, max_samples: int = 150) -> None:
     """NPX distribution per sample, ordered by plate (first ``max_samples`` per sample ID)."""
     setup()
-    per_sample = long[["sample_id", "plate"]].drop_duplicates("sample_id").sort_values(
-        ["plate", "sample_id"]
+    per_sample = (
+        long[["sample_id", "plate"]]
+        .drop_duplicates("sample_id")
+        .sort_values(["plate", "sample_id"])
     )
     if len(per_sample) > max_samples:
         step = len(per_sample) / max_samples
@@ -105,13 +130,24 @@ def below_lod(assay_qc: pd.DataFrame, path, *, max_fraction: float, top: int = 4
     )
     fig, ax = plt.subplots(figsize=(9, 3.8))
     if table.empty:
-        ax.text(0.5, 0.5, "no LOD values in the input files", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no LOD values in the input files",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
         ax.set_axis_off()
         save(fig, path)
         return
     head = table.head(top)
-    labels = head["gene_symbol"].fillna(head["assay"]).astype(str) + " (" + head["panel"].astype(str) + ")"
+    labels = (
+        head["gene_symbol"].fillna(head["assay"]).astype(str)
+        + " ("
+        + head["panel"].astype(str)
+        + ")"
+    )
     colours = np.where(head["kept"].astype(bool), "#0072B2", "#D55E00")
     ax.bar(np.arange(len(head)), head["below_lod_fraction"], color=colours)
     ax.axhline(max_fraction, color="#999999", ls="--", lw=0.8)
@@ -132,15 +168,35 @@ def plate_effects(assay_qc: pd.DataFrame, path) -> None:
     before = assay_qc["plate_r2_before"].dropna()
     after = assay_qc["plate_r2_after"].dropna()
     if before.empty:
-        ax.text(0.5, 0.5, "one plate only: no plate effect to estimate", ha="center",
-                va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "one plate only: no plate effect to estimate",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
         ax.set_axis_off()
         save(fig, path)
         return
-    bins = np.linspace(0, max(0.05, float(before.max()), float(after.max() if len(after) else 0)), 30)
-    ax.hist(before, bins=bins, alpha=0.6, color="#D55E00", label=f"before (median {before.median():.3f})")
+    bins = np.linspace(
+        0, max(0.05, float(before.max()), float(after.max() if len(after) else 0)), 30
+    )
+    ax.hist(
+        before,
+        bins=bins,
+        alpha=0.6,
+        color="#D55E00",
+        label=f"before (median {before.median():.3f})",
+    )
     if len(after):
-        ax.hist(after, bins=bins, alpha=0.6, color="#0072B2", label=f"after (median {after.median():.3f})")
+        ax.hist(
+            after,
+            bins=bins,
+            alpha=0.6,
+            color="#0072B2",
+            label=f"after (median {after.median():.3f})",
+        )
     ax.set_xlabel("fraction of NPX variance between plates (R²)")
     ax.set_ylabel("assays")
     ax.set_title("Plate effect per assay")
