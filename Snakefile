@@ -1,5 +1,5 @@
 # proteosig: blood proteomics -> shared immune signatures -> drugs that reverse them.
-# Stages (one .smk each under workflow/rules/): ingest -> qc -> ...
+# Stages (one .smk each under workflow/rules/): ingest -> qc -> differential -> ...
 # Run:  snakemake --cores 2            (default config: the bundled synthetic demo)
 #       snakemake --cores 2 --configfile config/examples/gisby_serum.yaml
 from snakemake.utils import min_version
@@ -17,6 +17,7 @@ if not workflow.overwrite_configfiles:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/qc.smk"
+include: "workflow/rules/differential.smk"
 
 
 rule all:
@@ -34,3 +35,8 @@ rule ingest_stage:
 rule qc_stage:
     input:
         QC_OUTPUTS,
+
+
+rule differential_stage:
+    input:
+        DIFFERENTIAL_OUTPUTS,

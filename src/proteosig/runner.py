@@ -26,12 +26,14 @@ def _configure_logging(log_path: str | None) -> None:
     if log_path:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_path, mode="w"))
+    # Our messages at INFO; third-party libraries (matplotlib's font manager) at WARNING.
     logging.basicConfig(
-        level=logging.INFO,
+        level=logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
         handlers=handlers,
         force=True,
     )
+    log.setLevel(logging.INFO)
 
 
 def _remove(paths) -> None:

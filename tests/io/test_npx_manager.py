@@ -26,7 +26,7 @@ EXPORTS = SHARED_DATA / "postcovid_olink_exports"
 BREDA = EXPORTS / "breda_cohort1_INF.xlsx"
 NIJMEGEN = EXPORTS / "nijmegen_cohort2_per_plate.xlsx"
 BRIDGING = EXPORTS / "bridging_INF_plate1.xlsx"
-TARGET96_TABLE = SHARED_DATA.parent / "reference" / "olink_panels" / "Olink_Target_96.tsv"
+TARGET96_TABLE = Path(__file__).resolve().parents[2] / "resources" / "panels" / "olink_target96.tsv"
 
 
 def shared(test):
@@ -631,5 +631,5 @@ def test_real_exports_are_sniffed():
 @pytest.mark.skipif(not TARGET96_TABLE.is_file(), reason="Olink panel table not present")
 def test_panel_codes_match_olink_table():
     table = pd.read_csv(TARGET96_TABLE, sep="\t")
-    codes = {c.strip() for cell in table["Panel"] for c in cell.split(",")}
+    codes = {c.strip() for cell in table["panels"] for c in cell.split(",")}
     assert set(PANEL_CODES.values()) == codes

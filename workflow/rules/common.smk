@@ -4,17 +4,55 @@ import sys
 from pathlib import Path
 
 from proteosig.config import check_input_files, load_schema, validate_config
+from proteosig.differential.run import build_contrasts
 from proteosig.errors import InputError
+from proteosig.io.sample_sheet import read_table
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 CONFIG_SOURCE = ", ".join(str(f) for f in workflow.configfiles) or "config"
 
+
+def analysis_groups():
+    """Groups in analysis order: 'samples: groups', else those in the sample sheet."""
+    samples = config["samples"]
+    if samples["groups"]:
+        return list(samples["groups"])
+    sheet = read_table(
+        config["inputs"]["sample_sheet"],
+        sheet=config["inputs"]["sample_sheet_excel_sheet"],
+    )
+    if samples["group_column"] not in sheet.columns:
+        raise InputError(
+            config["inputs"]["sample_sheet"],
+            f"column {samples['group_column']!r} is missing",
+            fix="check 'samples: group_column'",
+        )
+    found = sorted(
+        sheet[samples["group_column"]].dropna().astype(str).str.strip().unique()
+    )
+    control = samples["control_group"]
+    return [control] + [g for g in found if g != control]
+
+
 try:
     config.update(validate_config(config, load_schema(SCHEMA), source=CONFIG_SOURCE))
     check_input_files(config)
+    CONTRASTS = list(
+        build_contrasts(
+            analysis_groups(),
+            config["samples"]["control_group"],
+            config["differential"]["contrasts"],
+            include_default=config["differential"]["default_contrasts"],
+        )
+    )
 except InputError as err:
     sys.stderr.write(f"\nproteosig error: {err.message}\n\n")
     sys.exit(1)
+
+
+wildcard_constraints:
+    contrast="|".join(CONTRASTS),
+
 
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
@@ -45,10 +83,23 @@ QC_FIGURES = [
     for ext in ("png", "pdf")
 ]
 QC_OUTPUTS = QC_TABLES + QC_FIGURES
+DIFFERENTIAL_OUTPUTS = [
+    f"{RESULTS}/differential/summary.tsv",
+    *expand(
+        f"{RESULTS}/differential/{{contrast}}.{{ext}}",
+        contrast=CONTRASTS,
+        ext=("tsv", "json"),
+    ),
+    *expand(
+        f"{RESULTS}/differential/figures/volcano_{{contrast}}.{{ext}}",
+        contrast=CONTRASTS,
+        ext=("png", "pdf"),
+    ),
+]
 
 
 def final_outputs():
-    return INGEST_OUTPUTS + QC_OUTPUTS
+    return INGEST_OUTPUTS + QC_OUTPUTS + DIFFERENTIAL_OUTPUTS
 
 
 def section(name, *keys):

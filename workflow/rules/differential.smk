@@ -1,0 +1,74 @@
+rule differential_fit:
+    """Fit once: design, linear models for all proteins, contrasts and eBayes/treat."""
+    input:
+        matrix=rules.qc.output.matrix,
+        samples=rules.qc.output.samples,
+    output:
+        model=f"{RESULTS}/differential/model.npz",
+        design=f"{RESULTS}/differential/design.tsv",
+        contrasts=f"{RESULTS}/differential/contrasts.tsv",
+    log:
+        f"{LOGS}/differential_fit.log",
+    benchmark:
+        f"{BENCH}/differential_fit.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+    params:
+        model=section(
+            "differential",
+            "formula",
+            "contrasts",
+            "default_contrasts",
+            "trend",
+            "robust",
+            "treat_lfc",
+        ),
+        groups=analysis_groups(),
+        control_group=config["samples"]["control_group"],
+        covariates=config["samples"]["covariates"],
+    script:
+        "../scripts/differential_fit.py"
+
+
+rule differential_table:
+    """Test many: one table and one volcano plot per contrast."""
+    input:
+        model=rules.differential_fit.output.model,
+        assays=rules.qc.output.assays,
+    output:
+        table=f"{RESULTS}/differential/{{contrast}}.tsv",
+        about=f"{RESULTS}/differential/{{contrast}}.json",
+        volcano=f"{RESULTS}/differential/figures/volcano_{{contrast}}.png",
+        volcano_pdf=f"{RESULTS}/differential/figures/volcano_{{contrast}}.pdf",
+    log:
+        f"{LOGS}/differential_table_{{contrast}}.log",
+    benchmark:
+        f"{BENCH}/differential_table_{{contrast}}.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=1000,
+    params:
+        calls=section("differential", "fc_threshold", "fdr_threshold", "confint"),
+    script:
+        "../scripts/differential_table.py"
+
+
+rule differential_summary:
+    """DEP counts up/down per contrast."""
+    input:
+        tables=expand(f"{RESULTS}/differential/{{contrast}}.tsv", contrast=CONTRASTS),
+    output:
+        f"{RESULTS}/differential/summary.tsv",
+    log:
+        f"{LOGS}/differential_summary.log",
+    benchmark:
+        f"{BENCH}/differential_summary.tsv"
+    conda:
+        ENV
+    params:
+        contrasts=CONTRASTS,
+    script:
+        "../scripts/differential_summary.py"

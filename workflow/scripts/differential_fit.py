@@ -1,0 +1,38 @@
+"""Snakemake entry point for rule differential_fit."""
+
+import pandas as pd
+
+from proteosig.differential.run import ModelSettings, fit_model
+from proteosig.differential.store import save_moderated
+from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.runner import log, run_step
+
+
+def main(snakemake):
+    matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
+    samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
+    model = dict(snakemake.params.model)
+    model["contrasts"] = tuple(model["contrasts"])
+    moderated = fit_model(
+        matrix,
+        samples,
+        settings=ModelSettings(**model),
+        group_levels=list(snakemake.params.groups),
+        control_group=snakemake.params.control_group,
+        covariates=list(snakemake.params.covariates),
+    )
+    fit = moderated.fit
+    log.info("model %s; contrasts %s", fit.params["formula"], ", ".join(fit.coef_names))
+    log.info(
+        "%d proteins x %d samples; s2.prior median %.4g, df.prior median %.4g",
+        fit.n_proteins,
+        fit.design.shape[0],
+        float(pd.Series(moderated.s2_prior).median()),
+        float(pd.Series(moderated.df_prior).median()),
+    )
+    save_moderated(moderated, snakemake.output.model)
+    write_tsv(fit.design.rename_axis("sample_id"), snakemake.output.design, index=True)
+    write_tsv(fit.contrasts.rename_axis("coefficient"), snakemake.output.contrasts, index=True)
+
+
+run_step(snakemake, main)  # noqa: F821
