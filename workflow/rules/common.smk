@@ -1,5 +1,6 @@
 # Config validation, shared paths and input functions. Everything worth testing lives in
 # the proteosig package (proteosig.config, proteosig.runner); this file stays small.
+import json
 import sys
 from pathlib import Path
 
@@ -105,8 +106,9 @@ def final_outputs():
 def section(name, *keys):
     """Only the config keys a rule uses, so that changing any other key does not rerun it.
 
-    Keys are sorted: Snakemake compares params as text, and the same settings written in
-    another order in a config file must not trigger a rerun.
+    Keys are sorted at every depth: Snakemake compares params as text, and the same
+    settings written in another order in a config file must not trigger a rerun.
     """
     block = config[name]
-    return {key: block[key] for key in sorted(keys or block)}
+    chosen = {key: block[key] for key in (keys or block)}
+    return json.loads(json.dumps(chosen, sort_keys=True))  # sorted at every depth
