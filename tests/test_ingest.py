@@ -130,8 +130,9 @@ def test_control_pattern_catches_named_controls_without_sample_type(tmp_path, sy
 
 @pytest.mark.parametrize(
     "name",
-    ["IPC_1", "Neg_ctrl_2", "Negative Control 1", "CONTROL_SAMPLE_AS 1", "Inter-plate 3",
-     "Bridge_04", "plate control 1"],
+    ["IPC_1", "IPC 1", "Neg_ctrl_2", "NegCtrl_2", "Negative Control 1", "Negative Control",
+     "CONTROL_SAMPLE_AS 1", "CONTROL-3", "control2-1", "Control_01", "Inter-plate 3",
+     "Inter-plate control", "Bridge_04", "plate control 1", "Calibrator"],
 )  # fmt: skip
 def test_default_control_names(name):
     import re
@@ -139,13 +140,58 @@ def test_default_control_names(name):
     assert re.search(DEFAULT_CONTROL_PATTERN, name)
 
 
-@pytest.mark.parametrize("name", ["S001", "Patient_12", "NEGRI_01", "CTRLX"])
+@pytest.mark.parametrize(
+    "name", ["S001", "Patient_12", "NEGRI_01", "Negrini_01", "CTRLX", "Controlled_7", "PC - HC12"]
+)
 def test_study_names_are_not_controls(name):
     import re
 
-    # CTRLX would be a control by prefix; real study IDs rarely start that way
-    expected = name == "CTRLX"
-    assert bool(re.search(DEFAULT_CONTROL_PATTERN, name)) == expected
+    assert not re.search(DEFAULT_CONTROL_PATTERN, name)
+
+
+def test_sheet_decides_for_control_like_names(tmp_path, symbols):
+    """'Control_03' in the sheet is a study sample; not in the sheet, it is set aside."""
+    long, sheet = make_long_table()
+    long["SampleType"] = pd.NA
+    long.loc[long.SampleID == "S03", "SampleID"] = "Control_03"
+    sheet.loc[sheet.sample_id == "S03", "sample_id"] = "Control_03"
+    long.to_csv(tmp_path / "npx.csv", sep=";", index=False)
+    sheet.to_csv(tmp_path / "s.tsv", sep="\t", index=False)
+    result = run(tmp_path / "npx.csv", tmp_path / "s.tsv", symbols)
+    assert "Control_03" in set(result.samples["sample_id"])
+    assert set(result.controls["sample_id"]) == {"IPC_1", "Neg_ctrl_1"}
+
+
+def test_vendor_control_listed_in_sheet_is_an_error(tiny_study, symbols, tmp_path):
+    npx, _, _, sheet = tiny_study
+    path = tmp_path / "with_ipc.tsv"
+    extra = pd.DataFrame([{"sample_id": "IPC_1", "group": "HC", "age": "40", "sex": "F"}])
+    pd.concat([sheet, extra]).to_csv(path, sep="\t", index=False)
+    with pytest.raises(InputError, match="control samples in the NPX data.*IPC_1"):
+        run(npx, path, symbols)
+
+
+def test_missing_covariate_names_sheet_row(tiny_study, symbols, tmp_path):
+    npx, _, _, sheet = tiny_study
+    sheet = sheet.copy()
+    sheet.loc[4, "age"] = None
+    path = tmp_path / "noage.tsv"
+    sheet.to_csv(path, sep="\t", index=False)
+    with pytest.raises(InputError) as err:
+        run(npx, path, symbols)
+    assert "noage.tsv (column 'age', row(s) 6)" in str(err.value)
+    assert "'age' is missing for 1 sample(s): S04" in str(err.value)
+
+
+def test_duplicate_uniprot_in_symbol_table(tmp_path):
+    from proteosig.io.panels import read_symbol_table
+
+    path = tmp_path / "symbols.tsv"
+    path.write_text("uniprot\tgene_symbol\nP05231\tIL6\nP10145\tCXCL8\nP05231\tIL-6\n")
+    with pytest.raises(
+        InputError, match=r"rows 2, 4\): UniProt key\(s\) listed more than once: P05231"
+    ):
+        read_symbol_table(path)
 
 
 def test_gisby_real_data(symbols):

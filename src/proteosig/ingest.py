@@ -27,8 +27,9 @@ CONTROL_SAMPLE_TYPES = frozenset(
     {"PLATE_CONTROL", "NEGATIVE_CONTROL", "SAMPLE_CONTROL", "CONTROL", "CALIBRATOR", "BRIDGE"}
 )
 DEFAULT_CONTROL_PATTERN = (
-    r"(?i)^(?:ipc|inter[ _-]?plate|neg(?:ative)?[ _-]?c(?:on)?tro?l|control[ _-]?sample|"
-    r"sample[ _-]?control|plate[ _-]?control|ctrl|calibrator|bridg)"
+    r"(?i)^(?:ipc|inter[ _-]?plate|neg(?:ative)?[ _-]?c(?:on)?tro?l|"
+    r"control(?:[ _-]?sample)?(?=$|[\s_\-\d])|sample[ _-]?control|plate[ _-]?control|"
+    r"ctrl(?=$|[\s_\-\d])|calibrator|bridg)"
 )
 
 LONG_COLUMNS = (
@@ -84,14 +85,31 @@ def flag_text(values: pd.Series, *, true_words: tuple[str, ...]) -> pd.Series:
     return upper.isin(true_words).fillna(False).astype(bool)
 
 
-def split_controls(raw: pd.DataFrame, pattern: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (study rows, control-sample table)."""
+def split_controls(
+    raw: pd.DataFrame, pattern: str | None, *, sheet_ids: pd.Index, sheet_path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (study rows, control-sample table).
+
+    A sample is a control when the vendor's SampleType says so, or when its ID matches
+    ``pattern``, unless the sample sheet lists it: a name can look like a control's
+    ('Control_12' in a study of controls), and the user's sheet decides.
+    """
     by_type = raw["sample_type"].str.upper().isin(CONTROL_SAMPLE_TYPES).fillna(False)
+    typed_in_sheet = pd.Index(raw.loc[by_type, "sample_id"].unique()).intersection(sheet_ids)
+    if len(typed_in_sheet):
+        raise InputError(
+            sheet_path,
+            f"{len(typed_in_sheet)} sample(s) listed in the sheet are control samples in the "
+            f"NPX data (SampleType): {rows_preview(sorted(typed_in_sheet))}",
+            expected="only study samples in the sample sheet",
+            fix="remove them from the sheet (Olink plate, negative and sample controls are "
+            "not study samples)",
+        )
     by_name = pd.Series(False, index=raw.index)
     if pattern:
         regex = re.compile(pattern)
         ids = raw["sample_id"].dropna().unique()
-        matched = {i for i in ids if regex.search(i)}
+        matched = {i for i in ids if regex.search(i) and i not in sheet_ids}
         by_name = raw["sample_id"].isin(matched)
     is_control = (by_type | by_name).astype(bool)
     reason = np.where(by_type, "vendor SampleType", "name matches control_sample_pattern")
@@ -258,7 +276,9 @@ def ingest(
     # one panel code whatever the layout wrote ('Olink Target 96 Inflammation', 'INF', 'In')
     raw["panel"] = raw["panel"].map(panel_code, na_action="ignore").astype("string")
     raw["assay_id"] = assign_assay_ids(raw)
-    study, controls = split_controls(raw, control_sample_pattern)
+    study, controls = split_controls(
+        raw, control_sample_pattern, sheet_ids=sheet.index, sheet_path=sample_sheet
+    )
     if controls.shape[0]:
         notes.append(f"set aside {controls.shape[0]} control sample(s)")
     check_duplicates(study)
@@ -302,6 +322,7 @@ def ingest(
         sheet_path=sample_sheet,
         groups=groups,
     )
+    check_covariates(samples, list(covariates), sheet=sheet, sheet_path=sample_sheet)
     check_all_missing(study)
     assays = study.drop_duplicates("assay_id")
     unmapped = assays.loc[
@@ -315,6 +336,23 @@ def ingest(
         unmapped_assays=unmapped.reset_index(drop=True),
         notes=notes,
     )
+
+
+def check_covariates(samples: pd.DataFrame, covariates: list[str], *, sheet, sheet_path) -> None:
+    """Every analysed sample needs every covariate: the model cannot use it otherwise."""
+    for covariate in covariates:
+        blank = samples[covariate].isna() | (samples[covariate].astype("string").str.strip() == "")
+        if blank.any():
+            ids = samples.loc[blank, "sample_id"].tolist()
+            rows = [int(sheet.index.get_loc(i)) + 2 for i in ids]
+            raise InputError(
+                sheet_path,
+                f"covariate {covariate!r} is missing for {len(ids)} sample(s): {rows_preview(ids)}",
+                where=f"column {covariate!r}, row(s) {rows_preview(rows)}",
+                expected="a value for every analysed sample",
+                fix="fill in the values, remove those samples from the sheet, or drop the "
+                "covariate from 'samples: covariates'",
+            )
 
 
 def check_all_missing(study: pd.DataFrame) -> None:

@@ -116,3 +116,56 @@ def test_null_data_gives_uniform_p_values():
     p = top_table(moderated, "AD_vs_HC")["P.Value"]
     assert 0.04 <= (p < 0.05).mean() <= 0.06
     assert (top_table(moderated, "AD_vs_HC")["adj.P.Val"] < 0.05).sum() <= 5
+
+
+def test_numeric_subject_ids_as_factor_give_the_paired_model():
+    """Subject IDs 101, 102, ... must enter as a factor (one column per subject), not a slope."""
+    rng = np.random.default_rng(3)
+    samples = pd.DataFrame(
+        {
+            "sample_id": [f"s{i}" for i in range(12)],
+            "group": np.tile(["before", "after"], 6),
+            "subject": np.repeat([str(101 + i) for i in range(6)], 2),
+        }
+    )
+    as_number = design_matrix(samples, "~ 0 + group + subject", group_levels=["before", "after"])
+    assert as_number.shape[1] == 3 and as_number.attrs["variable_types"]["subject"] == "continuous"
+    as_factor = design_matrix(
+        samples, "~ 0 + group + subject", group_levels=["before", "after"], factors=["subject"]
+    )
+    assert as_factor.shape[1] == 2 + 5 and as_factor.attrs["variable_types"]["subject"] == "factor"
+    wrapped = design_matrix(samples, "~ 0 + group + C(subject)", group_levels=["before", "after"])
+    assert wrapped.shape[1] == 7
+    # the paired fit equals a paired t-test on the differences
+    expression = pd.DataFrame(rng.normal(size=(5, 12)), columns=samples["sample_id"])
+    fit = lm_fit(expression, as_factor)
+    fit2 = contrasts_fit(fit, contrast_matrix({"d": "after-before"}, fit.coef_names))
+    diffs = expression.to_numpy()[:, 1::2] - expression.to_numpy()[:, 0::2]
+    np.testing.assert_allclose(fit2.coefficients[:, 0], diffs.mean(axis=1), atol=1e-12)
+    np.testing.assert_allclose(fit.sigma * np.sqrt(2), diffs.std(axis=1, ddof=1), rtol=1e-10)
+
+
+def test_group_without_samples_is_named():
+    from proteosig.differential.run import ModelSettings, fit_model
+
+    samples, expression = small()
+    with pytest.raises(InputError, match="without analysed samples: PSO"):
+        fit_model(
+            expression.T,
+            samples,
+            settings=ModelSettings(),
+            group_levels=["HC", "AD", "MDD", "PSO"],
+            control_group="HC",
+            covariates=["age"],
+        )
+
+
+def test_model_config_checked_before_running():
+    from proteosig.differential.run import check_model_config
+
+    groups = ["HC", "AD", "MDD"]
+    check_model_config(groups, ["age", "sex"], None, {"MDD_vs_AD": "MDD-AD", "slope": "age"})
+    with pytest.raises(InputError, match="'bmi', which is not in 'samples: covariates'"):
+        check_model_config(groups, ["age"], "~ 0 + group + bmi", {})
+    with pytest.raises(InputError, match="names 'PSO', which is not a group"):
+        check_model_config(groups, ["age"], None, {"PSO_vs_HC": "PSO-HC"})

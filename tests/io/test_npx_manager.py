@@ -106,24 +106,12 @@ def test_same_sample_on_two_plates_is_kept(write_xlsx, npx_rows):
     assert value(frame, "S1", "IL8", plate="Plate2") == 5.2
 
 
-def test_control_ids_are_typed_control(write_xlsx, npx_rows):
-    ids = [
-        "IPC 1",
-        "Negative Control",
-        "NegCtrl_2",
-        "CONTROL-3",
-        "Inter-plate control",
-        "control2-1",
-        "Negrini_01",
-        "PC - HC12",
-        "S9",
-    ]
-    samples = [(sid, [1.0, 2.0, 3.0, 4.0], "Plate1", "Pass") for sid in ids]
+def test_sample_type_is_left_to_ingest(write_xlsx, npx_rows):
+    """NPX Manager has no SampleType column: controls are recognised by name in ingest only,
+    so that one rule (and its config switch) decides."""
+    samples = [(sid, [1.0, 2.0, 3.0, 4.0], "Plate1", "Pass") for sid in ("IPC 1", "S9")]
     frame = read_npx_manager(write_xlsx("c.xlsx", {"INF": npx_rows(samples=samples)}))
-
-    types = frame.drop_duplicates("sample_id").set_index("sample_id")["sample_type"]
-    assert types[ids[:6]].eq("CONTROL").all()
-    assert types[ids[6:]].isna().all()
+    assert frame["sample_type"].isna().all()
 
 
 def test_normalization_falls_back_to_summary_method(write_xlsx, npx_rows):
@@ -198,7 +186,6 @@ def test_several_panel_sheets_are_concatenated_and_others_skipped(write_xlsx, np
     assert (frame["panel"] == "INF").sum() == 16
     assert (frame["panel"] == "CAM").sum() == 9
     assert value(frame, "IPC 1", "ICAM1") == 8.0
-    assert value(frame, "IPC 1", "ICAM1", "sample_type") == "CONTROL"
 
     only_cam = read_npx_manager(path, sheets="CM plate 1")
     assert set(only_cam["panel"]) == {"CAM"} and len(only_cam) == 9
@@ -566,7 +553,6 @@ def test_nijmegen_plate1_panels(nijmegen_plate1):
         "CVD II": 92,
     }
     assert set(frame["normalization"]) == {"IPC Normalized"}
-    assert value(frame, "control2-1", "BMP-6", "sample_type") == "CONTROL"
     assert value(frame, "RUMC_0037 W1T2", "IL8") == 7.70011
     assert value(frame, "RUMC_0034 W1T1", "BMP-6", "qc_warning").startswith(
         "Warning; zou ik wel gewoon gebruiken"

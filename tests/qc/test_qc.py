@@ -193,6 +193,7 @@ def make_study_long(seed=0):
                     "lod": lod[j],
                     "below_lod": values[i, j] < lod[j],
                     "qc_warning": s.sample_id == "S20" and panel[j] == "INF",
+                    "assay_warning": False,
                 }
             )
     return pd.DataFrame(rows), samples
@@ -233,3 +234,25 @@ def test_qc_that_empties_a_group_stops_with_advice():
     with pytest.raises(InputError, match=r"MDD \(1\)") as err:
         run_qc(long, samples, QCSettings())
     assert "relax" in str(err.value)
+
+
+def test_assay_warning_and_plate_balance_warning():
+    long, samples = make_study_long()
+    long["assay_warning"] = long["assay_id"] == "OID5"
+    samples = samples.copy()
+    samples["plate"] = np.where(samples["group"] == "HC", "P1", "P2")  # confounded
+    long["plate"] = long["sample_id"].map(samples.set_index("sample_id")["plate"])
+    result = run_qc(long, samples, QCSettings())
+    aq = result.assay_qc.set_index("assay_id")
+    assert not aq.loc["OID5", "kept"] and "assay warning for 100%" in aq.loc["OID5", "reason"]
+    assert any("unevenly spread over plates" in w for w in result.summary["warnings"])
+
+
+def test_below_lod_na_warns_about_informative_missingness():
+    long, samples = make_study_long()
+    long.loc[long["assay_id"] == "OID2", "lod"] = long.loc[
+        long["assay_id"] == "OID2", "npx"
+    ].median()
+    long["below_lod"] = long["npx"] < long["lod"]
+    result = run_qc(long, samples, QCSettings(below_lod="na"))
+    assert any("not at random" in w for w in result.summary["warnings"])

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from proteosig.config import check_input_files, load_schema, validate_config
-from proteosig.differential.run import build_contrasts
+from proteosig.differential.run import build_contrasts, check_model_config
 from proteosig.errors import InputError
 from proteosig.io.sample_sheet import read_table
 
@@ -38,14 +38,19 @@ def analysis_groups():
 try:
     config.update(validate_config(config, load_schema(SCHEMA), source=CONFIG_SOURCE))
     check_input_files(config)
-    CONTRASTS = list(
-        build_contrasts(
-            analysis_groups(),
-            config["samples"]["control_group"],
-            config["differential"]["contrasts"],
-            include_default=config["differential"]["default_contrasts"],
-        )
+    PLANNED = build_contrasts(
+        analysis_groups(),
+        config["samples"]["control_group"],
+        config["differential"]["contrasts"],
+        include_default=config["differential"]["default_contrasts"],
     )
+    check_model_config(
+        analysis_groups(),
+        config["samples"]["covariates"],
+        config["differential"]["formula"],
+        PLANNED,
+    )
+    CONTRASTS = list(PLANNED)
 except InputError as err:
     sys.stderr.write(f"\nproteosig error: {err.message}\n\n")
     sys.exit(1)

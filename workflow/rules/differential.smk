@@ -28,6 +28,7 @@ rule differential_fit:
         groups=analysis_groups(),
         control_group=config["samples"]["control_group"],
         covariates=config["samples"]["covariates"],
+        factors=config["samples"]["factors"],
     script:
         "../scripts/differential_fit.py"
 

@@ -20,9 +20,12 @@ def main(snakemake):
         group_levels=list(snakemake.params.groups),
         control_group=snakemake.params.control_group,
         covariates=list(snakemake.params.covariates),
+        factors=list(snakemake.params.factors),
     )
     fit = moderated.fit
     log.info("model %s; contrasts %s", fit.params["formula"], ", ".join(fit.coef_names))
+    for variable, kind in fit.params["variable_types"].items():
+        log.info("model variable %s enters as %s", variable, kind)
     log.info(
         "%d proteins x %d samples; s2.prior median %.4g, df.prior median %.4g",
         fit.n_proteins,

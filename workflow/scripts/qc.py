@@ -18,6 +18,8 @@ def main(snakemake):
         result.summary["assays_kept"],
         result.summary["assays_in"],
     )
+    for warning in result.summary["warnings"]:
+        log.warning("%s", warning)
     write_parquet(result.matrix.reset_index(), snakemake.output.matrix)
     write_tsv(result.samples, snakemake.output.samples)
     write_tsv(result.assays, snakemake.output.assays)

@@ -26,8 +26,6 @@ def main(snakemake):
     plots.iqr_median(
         pd.read_csv(snakemake.input.sample_panel_qc, sep="\t", dtype={"sample_id": str}),
         figures["iqr_median"],
-        iqr_sd=settings["iqr_outlier_sd"],
-        median_sd=settings["median_outlier_sd"],
     )
     long = read_parquet(snakemake.input.long, columns=["sample_id", "plate", "npx"])
     plots.npx_by_plate(long, figures["npx_by_plate"])

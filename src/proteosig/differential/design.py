@@ -24,9 +24,10 @@ def default_formula(covariates: list[str]) -> str:
 
 
 def formula_variables(formula: str) -> list[str]:
-    """Variable names used by a formula (function calls and numbers excluded)."""
-    names = re.findall(r"[A-Za-z_.][\w.]*", formula.replace("~", " "))
-    return list(dict.fromkeys(n for n in names if not re.fullmatch(r"\d+", n)))
+    """Variable names used by a formula: identifiers not followed by '(' (so the ``C`` of
+    ``C(batch)`` or the ``log`` of ``log(age)`` are functions, not variables)."""
+    names = re.findall(r"([A-Za-z_.][\w.]*)(?!\s*[\w.(])", formula.replace("~", " "))
+    return list(dict.fromkeys(names))
 
 
 def safe_name(text: str) -> str:
@@ -36,10 +37,16 @@ def safe_name(text: str) -> str:
 
 
 def prepare_covariates(
-    samples: pd.DataFrame, variables: list[str], *, group_levels: list[str], source: str
+    samples: pd.DataFrame,
+    variables: list[str],
+    *,
+    group_levels: list[str],
+    factors: list[str] = (),
+    source: str,
 ) -> pd.DataFrame:
-    """Type each formula variable: group as an ordered factor, numbers as numbers, the rest
-    as factors with sorted levels. Missing covariate values are an error (say which)."""
+    """Type each formula variable: group as an ordered factor; a column listed in
+    ``factors`` or holding any non-number as a factor with sorted levels; other columns as
+    numbers (continuous). Missing covariate values are an error (say which)."""
     data = pd.DataFrame(index=samples["sample_id"].astype(str))
     for variable in variables:
         if variable not in samples.columns:
@@ -47,9 +54,7 @@ def prepare_covariates(
                 source,
                 f"the model formula uses {variable!r}, which is not a column of the sample table",
                 where="differential: formula",
-                expected="'group' and columns listed in 'samples: covariates' ("
-                + ", ".join(c for c in samples.columns if c not in ("sample_id",))
-                + ")",
+                expected="'group' or a column listed in 'samples: covariates'",
                 fix=f"add {variable!r} to 'samples: covariates' or remove it from the formula",
             )
         values = samples[variable].to_numpy()
@@ -68,7 +73,7 @@ def prepare_covariates(
             data[variable] = pd.Categorical(values.astype(str), categories=group_levels)
             continue
         numeric = pd.to_numeric(pd.Series(values), errors="coerce")
-        if numeric.notna().all():
+        if variable not in factors and numeric.notna().all():
             data[variable] = numeric.to_numpy(dtype=float)
         else:
             text = pd.Series(values).astype(str)
@@ -77,13 +82,25 @@ def prepare_covariates(
 
 
 def design_matrix(
-    samples: pd.DataFrame, formula: str, *, group_levels: list[str], source: str = "config"
+    samples: pd.DataFrame,
+    formula: str,
+    *,
+    group_levels: list[str],
+    factors: list[str] = (),
+    source: str = "config",
 ) -> pd.DataFrame:
-    """Samples x coefficients design matrix (float), with limma-style column names."""
+    """Samples x coefficients design matrix (float), with limma-style column names.
+
+    ``design.attrs["variable_types"]`` records how each variable entered the model
+    ('factor' or 'continuous'), so that a numeric-coded subject or batch column treated
+    as a number is visible in the log.
+    """
     from formulaic import model_matrix
 
     variables = formula_variables(formula)
-    data = prepare_covariates(samples, variables, group_levels=group_levels, source=source)
+    data = prepare_covariates(
+        samples, variables, group_levels=group_levels, factors=list(factors), source=source
+    )
     try:
         matrix = model_matrix(formula.replace("~", "", 1).strip() or "1", data)
     except Exception as err:  # formulaic raises several parser error types
@@ -110,4 +127,8 @@ def design_matrix(
             fix="rename groups or covariate levels so they differ in letters or digits",
         )
     design = pd.DataFrame(np.asarray(matrix, dtype=float), index=data.index, columns=names)
+    design.attrs["variable_types"] = {
+        v: "factor" if isinstance(data[v].dtype, pd.CategoricalDtype) else "continuous"
+        for v in variables
+    }
     return design

@@ -7,6 +7,7 @@ change and the significance call; ``summarise`` counts DEPs up and down.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -71,6 +72,37 @@ def build_contrasts(
     return contrasts
 
 
+def check_model_config(
+    groups: list[str], covariates: list[str], formula: str | None, contrasts: dict[str, str]
+) -> None:
+    """Checks that need only the config and the group names, run before any job starts."""
+    from proteosig.differential.design import formula_variables
+
+    variables = formula_variables(formula or default_formula(covariates))
+    unknown = [v for v in variables if v != "group" and v not in covariates]
+    if unknown:
+        raise InputError(
+            "config",
+            f"the model formula uses {', '.join(map(repr, unknown))}, which "
+            + ("is" if len(unknown) == 1 else "are")
+            + " not in 'samples: covariates'",
+            where="differential: formula",
+            fix="add the column(s) to 'samples: covariates' (so ingest carries them) or "
+            "remove them from the formula",
+        )
+    known = {safe_name(g) for g in groups}
+    for name, expression in contrasts.items():
+        for term in re.findall(r"[A-Za-z_.][\w.]*", expression):
+            if term not in known and not any(term.startswith(v) for v in variables):
+                raise InputError(
+                    "config",
+                    f"contrast {name!r} ({expression}) names {term!r}, which is not a group",
+                    where="differential: contrasts",
+                    expected="group names: " + ", ".join(sorted(known)),
+                    fix="use the group names of the sample sheet (e.g. 'MDD-HC')",
+                )
+
+
 def fit_model(
     matrix: pd.DataFrame,
     samples: pd.DataFrame,
@@ -79,6 +111,7 @@ def fit_model(
     group_levels: list[str],
     control_group: str,
     covariates: list[str],
+    factors: list[str] = (),
 ) -> ModeratedFit:
     """Design + lmFit + contrasts + eBayes/treat for every protein of ``matrix``.
 
@@ -87,13 +120,31 @@ def fit_model(
     formula = settings.formula or default_formula(covariates)
     samples = samples.set_index(samples["sample_id"].astype(str), drop=False)
     samples = samples.loc[matrix.index.astype(str)]
-    levels = [g for g in group_levels if g in set(samples["group"].astype(str))]
-    design = design_matrix(samples.reset_index(drop=True), formula, group_levels=levels)
+    present = set(samples["group"].astype(str))
+    absent = [g for g in group_levels if g not in present]
+    if absent:
+        raise InputError(
+            "differential",
+            "group(s) without analysed samples: " + ", ".join(absent),
+            where="samples: groups / the sample sheet",
+            expected="every analysed group to keep samples after ingest and QC",
+            fix="list the groups to analyse in 'samples: groups', or check why their samples "
+            "were dropped (results/ingest/ingest_summary.json, results/qc/sample_qc.tsv)",
+        )
+    design = design_matrix(
+        samples.reset_index(drop=True), formula, group_levels=list(group_levels), factors=factors
+    )
+    levels = list(group_levels)
     contrasts = build_contrasts(
         levels, control_group, list(settings.contrasts), include_default=settings.default_contrasts
     )
     fit = lm_fit(matrix.T, design)
-    fit.params = {"formula": formula, "contrasts": contrasts, "group_levels": levels}
+    fit.params = {
+        "formula": formula,
+        "contrasts": contrasts,
+        "group_levels": levels,
+        "variable_types": design.attrs.get("variable_types", {}),
+    }
     fit2 = contrasts_fit(fit, contrast_matrix(contrasts, fit.coef_names))
     fit2.params = fit.params
     if settings.treat_lfc is not None:
@@ -149,13 +200,19 @@ def describe(moderated: ModeratedFit, contrast: str, settings: CallSettings, n_t
             f"limma-equivalent linear model per protein; {moderated.params['method']}"
             + (" with intensity trend" if moderated.params.get("trend") else "")
             + (" (robust)" if moderated.params.get("robust") else "")
-            + (f" against |logFC| > {moderated.treat_lfc:g}" if moderated.treat_lfc else "")
+            + (
+                f" against |logFC| > {moderated.treat_lfc:g}"
+                if moderated.treat_lfc is not None
+                else ""
+            )
         ),
         "multiple_testing": "Benjamini-Hochberg FDR across the proteins of this contrast",
         "universe": f"{n_tested} proteins measured and kept by QC (not the genome)",
         "significance": (
-            f"|fold change| > {settings.fc_threshold:g} and adjusted p < {settings.fdr_threshold:g}"
+            f"fold change > {settings.fc_threshold:g} or < 1/{settings.fc_threshold:g}, and "
+            f"BH-adjusted p < {settings.fdr_threshold:g}"
         ),
+        "variable_types": fit.params.get("variable_types", {}),
         "s2_prior_median": float(np.median(moderated.s2_prior)),
         "df_prior_median": float(np.median(moderated.df_prior)),
         "settings": asdict(settings),

@@ -96,10 +96,6 @@ _FOOTER_LABELS = {
 
 _MISSING_TEXT = {"", "na", "nan", "n/a", "no data", "null", "-"}
 _OLINKID_RE = re.compile(r"^OID\d+$")
-_CONTROL_RE = re.compile(
-    r"^\s*(?:ipc|inter[-_ ]?plate|neg(?:ative)?[-_ ]?(?:control|ctrl)?|control|ctrl)(?![a-z])",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -321,7 +317,8 @@ def _parse_sheet(grid: np.ndarray, sheet: str, source: str) -> _SheetResult:
     frame = pd.DataFrame(
         {
             "sample_id": np.repeat(np.array(ids, dtype=object), n_assays),
-            "sample_type": np.repeat(_sample_types(ids), n_assays),
+            # NPX Manager exports carry no sample type; ingest recognises controls by name
+            "sample_type": pd.NA,
             "olink_id": np.tile(np.array(columns.olink_id, dtype=object), n_samples),
             "uniprot": np.tile(np.array(columns.uniprot, dtype=object), n_samples),
             "assay": np.tile(np.array(columns.names, dtype=object), n_samples),
@@ -766,11 +763,6 @@ def _column_text(grid: np.ndarray, rows: list[int], col: int | None) -> list[str
     if col is None:
         return [None] * len(rows)
     return [_cell_text(v) for v in grid[rows, col]]
-
-
-def _sample_types(ids: list[str]) -> np.ndarray:
-    is_control = pd.Series(ids, dtype="string").str.match(_CONTROL_RE).fillna(False)
-    return np.where(is_control.to_numpy(dtype=bool), "CONTROL", None).astype(object)
 
 
 def _broadcast(values: np.ndarray, n_samples: int, n_assays: int) -> np.ndarray:

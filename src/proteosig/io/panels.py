@@ -64,6 +64,17 @@ def read_symbol_table(path: str | Path) -> pd.Series:
         raise InputError(
             path, f"columns {sorted(missing)} are missing", expected="uniprot, gene_symbol"
         )
+    duplicated = table["uniprot"].duplicated(keep=False)
+    if duplicated.any():
+        rows = [i + 2 for i in duplicated[duplicated].index]
+        raise InputError(
+            path,
+            f"UniProt key(s) listed more than once: "
+            f"{', '.join(sorted(table.loc[duplicated, 'uniprot'].unique())[:5])}",
+            where=f"column 'uniprot', rows {', '.join(map(str, rows[:8]))}",
+            expected="one gene symbol per UniProt key",
+            fix="keep one row per key",
+        )
     return table.set_index("uniprot")["gene_symbol"]
 
 

@@ -29,7 +29,7 @@ def volcano(
         ax.axvline(x, color="#999999", lw=0.7, ls="--")
     significant = data[data["significant"]]
     if len(significant):
-        # the p-value at which the BH threshold is crossed, drawn as a horizontal guide
+        # the largest p-value among the called DEPs (after the fold-change filter)
         cut = significant["P.Value"].max()
         ax.axhline(-np.log10(cut), color="#999999", lw=0.7, ls=":")
     top = data[data["significant"]].nsmallest(n_labels, "P.Value")

@@ -23,7 +23,14 @@ def pca(scores: pd.DataFrame, explained, path, *, control_group=None, groups=Non
     cmap = plt.get_cmap("tab10")
     for i, plate in enumerate(plates):
         part = scores[scores["plate"].astype(str) == plate]
-        axes[1].scatter(part["PC1"], part["PC2"], s=16, color=cmap(i % 10), label=plate, alpha=0.85)
+        axes[1].scatter(
+            part["PC1"],
+            part["PC2"],
+            s=16,
+            color=cmap(i % 10),
+            label=_plate_label(plate),
+            alpha=0.85,
+        )
     xlabel = f"PC1 ({explained[0]:.1%})" if len(explained) else "PC1"
     ylabel = f"PC2 ({explained[1]:.1%})" if len(explained) > 1 else "PC2"
     for ax, title in zip(axes, ("by group", "by plate"), strict=True):
@@ -34,9 +41,13 @@ def pca(scores: pd.DataFrame, explained, path, *, control_group=None, groups=Non
     save(fig, path)
 
 
-def iqr_median(
-    panel_qc: pd.DataFrame, path, *, iqr_sd: float | None, median_sd: float | None
-) -> None:
+def _plate_label(label: str) -> str:
+    """A sample's plates over all panels ('P1_INF;P1_NEU') shown by the first, '+n'."""
+    parts = label.split(";")
+    return parts[0] if len(parts) == 1 else f"{parts[0]} +{len(parts) - 1}"
+
+
+def iqr_median(panel_qc: pd.DataFrame, path) -> None:
     """OlinkAnalyze-style IQR vs median per panel; dashed lines are the outlier limits."""
     setup()
     panels = sorted(panel_qc["panel"].astype(str).unique())
@@ -72,22 +83,21 @@ def iqr_median(
                 xytext=(3, 3),
                 textcoords="offset points",
             )
-        for value, n_sd, axis_line in (
-            (part["iqr"], iqr_sd, ax.axhline),
-            (part["median"], median_sd, ax.axvline),
+        for low, high, axis_line in (
+            ("iqr_low", "iqr_high", ax.axhline),
+            ("median_low", "median_high", ax.axvline),
         ):
-            if n_sd is None:
-                continue
-            centre, spread = np.nanmean(value), np.nanstd(value, ddof=1)
-            for sign in (-1, 1):
-                axis_line(centre + sign * n_sd * spread, color="#999999", lw=0.8, ls="--")
+            for limit in (part[low].iloc[0], part[high].iloc[0]):
+                if np.isfinite(limit):
+                    axis_line(limit, color="#999999", lw=0.8, ls="--")
         ax.set_title(panel)
         ax.set_xlabel("sample median NPX")
         ax.set_ylabel("sample IQR of NPX")
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
-    axes.flat[0].legend(frameon=False, fontsize=7)
-    fig.tight_layout()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=8)
     save(fig, path)
 
 
@@ -117,7 +127,14 @@ def npx_by_plate(long: pd.DataFrame, path, *, max_samples: int = 150) -> None:
     ax.set_xlabel(f"samples ({len(values)} shown), ordered by plate")
     ax.set_ylabel("NPX (before plate centring)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=cmap(i % 10)) for i in codes.values()]
-    ax.legend(handles, list(codes), title="plate", frameon=False, fontsize=7, loc="upper right")
+    ax.legend(
+        handles,
+        [_plate_label(c) for c in codes],
+        title="plate",
+        frameon=False,
+        fontsize=7,
+        loc="upper right",
+    )
     ax.set_title("NPX distribution per sample")
     save(fig, path)
 

@@ -47,6 +47,7 @@ class QCSettings:
     max_below_lod: float = 0.75
     lod_rule: str = "all_groups"
     max_assay_missing: float = 0.2
+    max_assay_warning: float = 0.5
     below_lod: str = "keep"
     plate_normalisation: str = "median"
     duplicate_proteins: str = "keep_best"
@@ -75,6 +76,7 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
     matrix = to_matrix(long)
     lod = to_matrix(long, "lod")
     below = to_matrix(long.assign(below=long["below_lod"].astype("Float64")), "below")
+    warned = to_matrix(long.assign(warned=long["assay_warning"].astype(float)), "warned")
     assays = assay_table(long)
     panel_of = assays["panel"].fillna("NA")
     samples = samples.loc[matrix.index]
@@ -156,6 +158,13 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
         assay_reasons.setdefault(assay, []).append(
             f"{assay_missing[assay]:.0%} of NPX values missing"
         )
+    # Olink flags an assay per plate (Explore AssayQC / Assay_Warning): an assay warned
+    # for most samples is not trusted.
+    warned_fraction = warned.loc[kept_samples].mean(axis=0, skipna=True).fillna(0.0)
+    for assay in warned_fraction.index[warned_fraction > settings.max_assay_warning]:
+        assay_reasons.setdefault(assay, []).append(
+            f"vendor assay warning for {warned_fraction[assay]:.0%} of samples"
+        )
     passing = assays.loc[[a for a in assays.index if a not in assay_reasons]]
     kept_copy = choose_among_duplicates(
         passing, below_lod=lod_fractions["overall"], missing=assay_missing
@@ -188,6 +197,22 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
         clean, adjustments = median_centre_plates(clean, layout, panel_of)
     r2_after = plate_variance_explained(clean, layout, panel_of).reindex(assays.index)
     balance_p, _ = plate_group_balance(samples.loc[kept_samples, "plate"], kept_group)
+    warnings = []
+    if settings.plate_normalisation == "median" and n_plates > 1 and balance_p < 0.05:
+        warnings.append(
+            f"groups are unevenly spread over plates (chi-square p = {balance_p:.2g}): "
+            "plate median centring may remove group differences; consider "
+            "'qc: plate_normalisation: none' and plate as a covariate"
+        )
+    if settings.below_lod == "na":
+        after = clean.isna().mean(axis=0)
+        heavy = int((after > settings.max_assay_missing).sum())
+        if heavy:
+            warnings.append(
+                f"'below_lod: na' leaves {heavy} assay(s) missing more than "
+                f"{settings.max_assay_missing:.0%} of values; these values are missing "
+                "because they are low (not at random), which biases fold changes upward"
+            )
 
     assay_qc = pd.DataFrame(
         {
@@ -204,6 +229,7 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
             lod_fractions[column].reindex(assays.index).to_numpy()
         )
     assay_qc["missing_fraction"] = assay_missing.reindex(assays.index).to_numpy()
+    assay_qc["assay_warning_fraction"] = warned_fraction.reindex(assays.index).to_numpy()
     assay_qc["plate_r2_before"] = r2_before.reindex(assays.index).to_numpy()
     assay_qc["plate_r2_after"] = r2_after.to_numpy()
     assay_qc["duplicate_of"] = duplicate_of.to_numpy()
@@ -223,6 +249,7 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
         "plate_group_balance_p": balance_p,
         "median_plate_r2_before": _median(r2_before),
         "median_plate_r2_after": _median(r2_after),
+        "warnings": warnings,
     }
     return QCResult(
         matrix=clean,

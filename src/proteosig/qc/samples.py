@@ -15,8 +15,8 @@ def iqr_median_outliers(
     sample is an outlier on a panel when either lies more than ``iqr_sd`` (``median_sd``)
     standard deviations from that panel's mean across samples.
 
-    Returns one row per sample x panel: sample_id, panel, iqr, median, iqr_outlier,
-    median_outlier.
+    Returns one row per sample x panel: sample_id, panel, iqr, median, the limits
+    (iqr_low, iqr_high, median_low, median_high) and iqr_outlier, median_outlier.
     """
     frames = []
     for panel in sorted(panel_of.dropna().unique()):
@@ -24,6 +24,8 @@ def iqr_median_outliers(
         with np.errstate(all="ignore"):
             q75, q50, q25 = np.nanpercentile(block, [75, 50, 25], axis=1)
         iqr = q75 - q25
+        iqr_low, iqr_high = _limits(iqr, iqr_sd)
+        median_low, median_high = _limits(q50, median_sd)
         frames.append(
             pd.DataFrame(
                 {
@@ -31,20 +33,33 @@ def iqr_median_outliers(
                     "panel": panel,
                     "iqr": iqr,
                     "median": q50,
-                    "iqr_outlier": _beyond(iqr, iqr_sd),
-                    "median_outlier": _beyond(q50, median_sd),
+                    "iqr_low": iqr_low,
+                    "iqr_high": iqr_high,
+                    "median_low": median_low,
+                    "median_high": median_high,
+                    "iqr_outlier": (iqr < iqr_low) | (iqr > iqr_high),
+                    "median_outlier": (q50 < median_low) | (q50 > median_high),
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)
 
 
+def _limits(values: np.ndarray, n_sd: float) -> tuple[float, float]:
+    """mean -/+ n_sd SD over samples; infinite (no outliers) when the SD is undefined."""
+    finite = np.isfinite(values)
+    if finite.sum() < 2 or not np.isfinite(n_sd):
+        return -np.inf, np.inf
+    centre = np.mean(values[finite])
+    spread = np.std(values[finite], ddof=1)
+    if spread == 0:
+        return -np.inf, np.inf
+    return centre - n_sd * spread, centre + n_sd * spread
+
+
 def _beyond(values: np.ndarray, n_sd: float) -> np.ndarray:
-    centre = np.nanmean(values)
-    spread = np.nanstd(values, ddof=1) if np.isfinite(values).sum() > 1 else np.nan
-    if not np.isfinite(spread) or spread == 0:
-        return np.zeros(values.shape, dtype=bool)
-    return np.abs(values - centre) > n_sd * spread
+    low, high = _limits(values, n_sd)
+    return (values < low) | (values > high)
 
 
 def principal_components(
