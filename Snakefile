@@ -1,5 +1,5 @@
 # proteosig: blood proteomics -> shared immune signatures -> drugs that reverse them.
-# Stages (one .smk each under workflow/rules/): ingest -> qc -> differential -> ...
+# Stages (one .smk each under workflow/rules/): ingest -> qc -> differential -> enrichment -> ...
 # Run:  snakemake --cores 2            (default config: the bundled synthetic demo)
 #       snakemake --cores 2 --configfile config/examples/gisby_serum.yaml
 from snakemake.utils import min_version
@@ -18,6 +18,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/differential.smk"
+include: "workflow/rules/enrichment.smk"
 
 
 rule all:
@@ -40,3 +41,8 @@ rule qc_stage:
 rule differential_stage:
     input:
         DIFFERENTIAL_OUTPUTS,
+
+
+rule enrichment_stage:
+    input:
+        ENRICHMENT_OUTPUTS,

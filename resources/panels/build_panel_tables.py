@@ -1,7 +1,8 @@
 """Build the shipped panel tables from the pQTLdata copies of Olink's public assay lists.
 
-Run once by a maintainer (``python resources/panels/build_panel_tables.py ../shared/reference/olink_panels``);
-the pipeline reads only the TSVs this writes, never the source folder.
+Run once by a maintainer
+(``python resources/panels/build_panel_tables.py ../shared/reference/olink_panels``); the
+pipeline reads only the TSVs this writes, never the source folder.
 
 Gene symbols: Olink's Target 96 list names proteins by Olink's assay names (``IL-4RA``,
 ``MMP-12``), which are not HGNC symbols, so every UniProt entry takes its symbol from, in
@@ -30,7 +31,8 @@ def uniprot_key(value: str) -> str:
 def main(source: Path) -> None:
     target = pd.read_csv(source / "Olink_Target_96.tsv", sep="\t")
     target = target.dropna(subset=["UniProt"]).copy()
-    target["protein_name"] = target["Protein"].str.replace(r"\s*\([^()]*\)\s*$", "", regex=True)
+    names = target["Protein"]
+    target["protein_name"] = names.str.replace(r"\s*\([^()]*\)\s*$", "", regex=True)
     target["olink_name"] = target["Protein"].str.extract(r"\(([^()]*)\)\s*$", expand=False)
     target["protein_name"] = target["protein_name"].str.strip().str.replace(r"\s+", " ", regex=True)
 
@@ -74,7 +76,8 @@ def main(source: Path) -> None:
         return "", "unmapped"
 
     target["uniprot"] = target["UniProt"].map(uniprot_key)
-    mapped = [symbol_for(k, f) for k, f in zip(target["uniprot"], target["olink_name"], strict=True)]
+    pairs = zip(target["uniprot"], target["olink_name"], strict=True)
+    mapped = [symbol_for(key, fallback) for key, fallback in pairs]
     target["gene_symbol"] = [m[0] for m in mapped]
     target["symbol_source"] = [m[1] for m in mapped]
     target["panels"] = target["Panel"].str.replace(r"\s*,\s*", ", ", regex=True)

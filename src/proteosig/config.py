@@ -93,6 +93,12 @@ def check_input_files(config: dict) -> None:
         ("inputs: sample_sheet", config["inputs"]["sample_sheet"]),
         ("inputs: symbol_table", config["inputs"]["symbol_table"]),
     ]
+    enrichment = config.get("enrichment", {})
+    named += [
+        (f"enrichment: collections: {k}", v) for k, v in enrichment.get("collections", {}).items()
+    ]
+    if "assay_gene_map" in enrichment:
+        named.append(("enrichment: assay_gene_map", enrichment["assay_gene_map"]))
     for key, path in named:
         if not Path(path).is_file():
             raise InputError(
@@ -102,3 +108,28 @@ def check_input_files(config: dict) -> None:
                 fix="correct the path (relative paths are read from the directory snakemake "
                 "runs in) or copy the file there",
             )
+
+
+def resolve_resources(config: dict, pipeline_dir: str | Path) -> dict:
+    """Shipped reference files (panel symbols, gene sets) are found from the pipeline.
+
+    A relative path is read from the working directory when the file is there (a user's
+    own file), else from the pipeline's directory (the copy under resources/), so the
+    pipeline can run in any working directory.
+    """
+    pipeline_dir = Path(pipeline_dir)
+
+    def resolve(path: str) -> str:
+        candidate = Path(path)
+        if candidate.is_absolute() or candidate.exists():
+            return path
+        shipped = pipeline_dir / candidate
+        return str(shipped) if shipped.exists() else path
+
+    config["inputs"]["symbol_table"] = resolve(config["inputs"]["symbol_table"])
+    enrichment = config.get("enrichment", {})
+    if "collections" in enrichment:
+        enrichment["collections"] = {k: resolve(v) for k, v in enrichment["collections"].items()}
+    if "assay_gene_map" in enrichment:
+        enrichment["assay_gene_map"] = resolve(enrichment["assay_gene_map"])
+    return config

@@ -71,4 +71,9 @@ def test_changed_settings_rerun_only_what_depends_on_them(tmp_path):
     assert {"qc", "qc_figures", "differential_fit"} <= qc_change
     assert "ingest" not in qc_change
     threshold_change = plan(lambda c: c["differential"].update(fdr_threshold=0.01))
-    assert threshold_change == {"differential_table", "differential_summary", "all"}
+    assert {"differential_table", "differential_summary"} <= threshold_change
+    upstream = {"ingest", "qc", "differential_fit", "enrichment_sets", "enrichment_scores"}
+    assert not threshold_change & upstream
+    gsea_change = plan(lambda c: c["enrichment"].update(gsea_permutations=500))
+    assert {"enrichment_gsea", "enrichment_figures"} <= gsea_change
+    assert not gsea_change & (upstream | {"differential_table", "enrichment_ora"})

@@ -4,7 +4,12 @@ import json
 import sys
 from pathlib import Path
 
-from proteosig.config import check_input_files, load_schema, validate_config
+from proteosig.config import (
+    check_input_files,
+    load_schema,
+    resolve_resources,
+    validate_config,
+)
 from proteosig.differential.run import build_contrasts, check_model_config
 from proteosig.errors import InputError
 from proteosig.io.sample_sheet import read_table
@@ -37,6 +42,7 @@ def analysis_groups():
 
 try:
     config.update(validate_config(config, load_schema(SCHEMA), source=CONFIG_SOURCE))
+    resolve_resources(config, workflow.basedir)
     check_input_files(config)
     PLANNED = build_contrasts(
         analysis_groups(),
@@ -103,9 +109,25 @@ DIFFERENTIAL_OUTPUTS = [
     ),
 ]
 
+ENRICHMENT_FIGURES = [
+    f"{RESULTS}/enrichment/figures/{name}.{ext}"
+    for name in ("axis_scores", "gsea_dotplot", "ora_dotplot")
+    for ext in ("png", "pdf")
+]
+ENRICHMENT_OUTPUTS = [
+    f"{RESULTS}/enrichment/gene_sets.tsv",
+    f"{RESULTS}/enrichment/gsva_scores.tsv",
+    *expand(
+        f"{RESULTS}/enrichment/{{kind}}/{{contrast}}.tsv",
+        kind=("gsva_differential", "gsea", "ora"),
+        contrast=CONTRASTS,
+    ),
+    *ENRICHMENT_FIGURES,
+]
+
 
 def final_outputs():
-    return INGEST_OUTPUTS + QC_OUTPUTS + DIFFERENTIAL_OUTPUTS
+    return INGEST_OUTPUTS + QC_OUTPUTS + DIFFERENTIAL_OUTPUTS + ENRICHMENT_OUTPUTS
 
 
 def section(name, *keys):

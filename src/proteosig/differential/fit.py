@@ -163,6 +163,19 @@ def _solve_masked(y, observed, x, rows, coefficients, stdev_unscaled, rss, df_re
     return list(rows[~regular])
 
 
+def _row_means(y: np.ndarray, observed: np.ndarray, complete: np.ndarray) -> np.ndarray:
+    """Mean of each row's available values, in blocks (np.nanmean copies the whole matrix)."""
+    if complete.all():
+        return y.mean(axis=1)
+    means = np.empty(y.shape[0])
+    for start in range(0, y.shape[0], _BLOCK):
+        part = slice(start, start + _BLOCK)
+        seen = observed[part]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[part] = np.where(seen, y[part], 0.0).sum(axis=1) / seen.sum(axis=1)
+    return means
+
+
 def lm_fit(expression: pd.DataFrame, design: pd.DataFrame) -> LinearFit:
     """Fit ``expression`` (proteins x samples) on ``design`` (samples x coefficients).
 
@@ -232,7 +245,7 @@ def lm_fit(expression: pd.DataFrame, design: pd.DataFrame) -> LinearFit:
 
     with np.errstate(invalid="ignore", divide="ignore"):
         sigma = np.where(df_residual > 0, np.sqrt(rss / df_residual), np.nan)
-        amean = y_all.mean(axis=1) if complete.all() else np.nanmean(y_all, axis=1)
+        amean = _row_means(y_all, observed, complete)
     return LinearFit(
         coefficients=coefficients,
         stdev_unscaled=stdev_unscaled,

@@ -1,0 +1,43 @@
+"""Snakemake entry point for rule enrichment_score_differential."""
+
+import pandas as pd
+
+from proteosig.differential.run import CallSettings, ModelSettings, contrast_table, fit_model
+from proteosig.enrichment.run import load_sets, score_annotation
+from proteosig.io.tables import write_tsv
+from proteosig.runner import log, run_step
+
+COLUMNS = ["set", "set_name", "collection", "logFC", "fold_change", "CI.L", "CI.R", "AveExpr",
+           "t", "P.Value", "adj.P.Val", "B", "significant", "direction"]  # fmt: skip
+
+
+def main(snakemake):
+    scores = pd.read_csv(snakemake.input.scores, sep="\t", index_col=0)
+    scores.index = scores.index.astype(str)
+    if scores.shape[1] == 0:
+        log.warning("no gene set of the score collections has enough measured members")
+        for path in snakemake.output:
+            write_tsv(pd.DataFrame(columns=COLUMNS), path)
+        return
+    samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
+    model = dict(snakemake.params.model)
+    model["contrasts"] = tuple(model["contrasts"])
+    moderated = fit_model(
+        scores,
+        samples,
+        settings=ModelSettings(**model),
+        group_levels=list(snakemake.params.groups),
+        control_group=snakemake.params.control_group,
+        covariates=list(snakemake.params.covariates),
+        factors=list(snakemake.params.factors),
+    )
+    annotation = score_annotation(scores, load_sets(snakemake.input.sets))
+    settings = CallSettings(**snakemake.params.calls)
+    for contrast, path in zip(snakemake.params.contrasts, snakemake.output, strict=True):
+        table = contrast_table(moderated, contrast, annotation, settings=settings)
+        table = table.rename(columns={"assay_id": "set", "gene_symbol": "set_name",
+                                      "panel": "collection"}).drop(columns=["uniprot"])  # fmt: skip
+        write_tsv(table, path)
+
+
+run_step(snakemake, main)  # noqa: F821
