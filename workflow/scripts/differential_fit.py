@@ -11,12 +11,10 @@ from proteosig.runner import log, run_step
 def main(snakemake):
     matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
-    model = dict(snakemake.params.model)
-    model["contrasts"] = tuple(model["contrasts"])
     moderated = fit_model(
         matrix,
         samples,
-        settings=ModelSettings(**model),
+        settings=ModelSettings.from_config(snakemake.params.model),
         group_levels=list(snakemake.params.groups),
         control_group=snakemake.params.control_group,
         covariates=list(snakemake.params.covariates),

@@ -20,12 +20,10 @@ def main(snakemake):
             write_tsv(pd.DataFrame(columns=COLUMNS), path)
         return
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
-    model = dict(snakemake.params.model)
-    model["contrasts"] = tuple(model["contrasts"])
     moderated = fit_model(
         scores,
         samples,
-        settings=ModelSettings(**model),
+        settings=ModelSettings.from_config(snakemake.params.model),
         group_levels=list(snakemake.params.groups),
         control_group=snakemake.params.control_group,
         covariates=list(snakemake.params.covariates),

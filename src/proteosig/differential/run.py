@@ -32,6 +32,13 @@ class ModelSettings:
     robust: bool = False
     treat_lfc: float | None = None
 
+    @classmethod
+    def from_config(cls, section: dict) -> ModelSettings:
+        """From the rule params (the config's model keys; contrasts as a list of dicts)."""
+        values = dict(section)
+        values["contrasts"] = tuple(values.get("contrasts", ()))
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class CallSettings:
