@@ -1,0 +1,439 @@
+"""Signature-level similarity of two disease-vs-control contrasts.
+
+Why a special null is needed
+----------------------------
+``A_vs_C`` and ``B_vs_C`` both subtract the same control mean. The control group's sampling
+noise therefore enters both signatures with the same sign, and the two correlate even when
+the diseases share nothing: with equal group sizes and no disease effect at all the
+expected logFC correlation is 1/2 (cov = s2/n_C, var = s2 (1/n_A + 1/n_C)). A p-value
+against "correlation = 0" is wrong; the comparison has to be against a null that keeps the
+shared controls.
+
+Nulls (``null=``)
+-----------------
+``"case_control"`` (default): permute the labels of the case_a samples with the controls
+(case_b fixed, group sizes kept), refit, recompute. The permuted ``A'`` has no A-specific
+effect but the two signatures still share the (permuted) control group, so the null
+distribution is the similarity produced by shared controls alone. It is exact under
+H0: "case_a is exchangeable with the controls" and, when case_a has effects of its own
+that are unrelated to case_b's, conservative (those effects add variance to the observed
+case_a signature, which lowers its correlation, but not to the null ones). A small p says
+that case_a's signature resembles case_b's beyond the shared-control artefact. The test is
+not symmetric in (case_a, case_b).
+
+``"case_labels"``: pool the case_a and case_b samples and reassign the labels keeping the
+group sizes, controls fixed. This is exact under H0: "case_a and case_b have the same
+distribution". Under that H0 the two signatures share the control noise *and* the common
+disease effect, so the null mean is the similarity of two random halves of the pooled
+cases - the highest similarity two signatures of these sizes can be expected to have.
+Consequence for interpretation: the observed similarity can exceed this null only by
+chance, whatever the biology (identical effects give uniform p-values, different effects
+give p near 1). The one-sided p-value ``P(null >= observed)`` is therefore NOT a test of
+shared biology; a large p is consistent with "as similar as two halves of one disease",
+a small one cannot be expected. Its null mean is reported as an upper reference.
+
+Baseline ``"split_controls"``: split the controls at random into two halves, contrast
+case_a with one half and case_b with the other. The two signatures share no control
+samples, so their similarity has no shared-control artefact; the mean over ``n_splits``
+splits estimates the similarity the biology alone produces. It is attenuated (each
+signature uses half the controls, so it is noisier) and depends on the split, which is why
+it is reported as a baseline next to the observed value and not used for the p-value.
+
+All refits use the same linear model as ``proteosig.differential`` (same covariates, all
+groups of the sample table, lmFit + contrasts + eBayes variance shrinkage with limma's
+defaults); the design is built once and only its group columns change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from proteosig.differential.contrasts import contrasts_fit
+from proteosig.differential.design import default_formula, design_matrix, safe_name
+from proteosig.differential.fit import lm_fit
+from proteosig.differential.run import ModelSettings, fit_model
+from proteosig.differential.squeeze import squeeze_var
+from proteosig.differential.table import top_table
+from proteosig.errors import InputError
+
+METRICS = ("spearman_logfc", "pearson_logfc", "spearman_t", "pearson_t", "cosine_logfc")
+NULLS = ("case_control", "case_labels")
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    x = x - x.mean()
+    y = y - y.mean()
+    denominator = np.sqrt(np.dot(x, x) * np.dot(y, y))
+    return float(np.dot(x, y) / denominator) if denominator > 0 else np.nan
+
+
+def _cosine(x: np.ndarray, y: np.ndarray) -> float:
+    denominator = np.sqrt(np.dot(x, x) * np.dot(y, y))
+    return float(np.dot(x, y) / denominator) if denominator > 0 else np.nan
+
+
+def _metric(name: str, a_fc, b_fc, a_t, b_t) -> float:
+    """One metric on vectors already restricted to the shared finite proteins."""
+    if name == "spearman_logfc":
+        return _pearson(stats.rankdata(a_fc), stats.rankdata(b_fc))
+    if name == "pearson_logfc":
+        return _pearson(a_fc, b_fc)
+    if name == "spearman_t":
+        return _pearson(stats.rankdata(a_t), stats.rankdata(b_t))
+    if name == "pearson_t":
+        return _pearson(a_t, b_t)
+    return _cosine(a_fc, b_fc)
+
+
+def _shared(a_logfc, b_logfc, a_t, b_t) -> list[np.ndarray]:
+    values = [np.asarray(v, dtype=float).ravel() for v in (a_logfc, b_logfc, a_t, b_t)]
+    if len({v.size for v in values}) != 1:
+        raise ValueError("the four vectors must have one value per protein each")
+    shared = np.logical_and.reduce([np.isfinite(v) for v in values])
+    return values if shared.all() else [v[shared] for v in values]
+
+
+def similarity_metrics(a_logfc, b_logfc, a_t, b_t) -> dict:
+    """Spearman and Pearson correlation of logFC and of moderated t, cosine of logFC.
+
+    Computed over the proteins where all four values are finite (``n_shared``); a metric
+    is NaN when fewer than 3 proteins are shared or a vector is constant.
+    """
+    values = _shared(a_logfc, b_logfc, a_t, b_t)
+    out = {"n_shared": int(values[0].size)}
+    for name in METRICS:
+        out[name] = _metric(name, *values) if values[0].size >= 3 else np.nan
+    return out
+
+
+class _Refitter:
+    """The model of ``fit_model`` with swappable group labels, for cheap refits.
+
+    Covariate columns of the design are built once; each refit stacks one-hot group
+    columns (numpy) in front of them and runs lmFit, contrasts.fit and squeezeVar.
+    """
+
+    def __init__(self, matrix, samples, levels, formula):
+        if ":" in formula.replace(" ", "") or "*" in formula:
+            raise InputError(
+                "similarity",
+                f"the formula {formula!r} has interactions, which permutation refits do not "
+                "support",
+                fix="use a main-effects formula such as '~ 0 + group + age + sex'",
+            )
+        sheet = samples.set_index(samples["sample_id"].astype(str), drop=False)
+        sheet = sheet.loc[matrix.index.astype(str)].reset_index(drop=True)
+        design = design_matrix(sheet, formula, group_levels=levels)
+        group_columns = {safe_name(level) for level in levels}
+        other = [c for c in design.columns if c not in group_columns and c != "Intercept"]
+        self.covariates = design[other].to_numpy(dtype=float)
+        self.covariate_names = other
+        self.codes = pd.Categorical(sheet["group"].astype(str), categories=levels).codes
+        self.levels = list(levels)
+        self.names = [f"s{i}" for i in range(matrix.shape[0])]
+        self.values = matrix.to_numpy(dtype=float).T  # proteins x samples
+        self.complete = bool(np.isfinite(self.values).all())
+        self.expression = pd.DataFrame(
+            self.values, index=matrix.columns.astype(str), columns=self.names
+        )
+
+    def signatures(self, codes, pairs, rows=None):
+        """logFC and moderated t (proteins x pairs) of each (case, control) code pair.
+
+        ``codes`` are group codes for the samples ``rows`` (all samples when None);
+        codes may exceed the original levels (e.g. a second control half).
+        """
+        rows = np.arange(len(self.names)) if rows is None else np.asarray(rows)
+        present = np.unique(codes)
+        one_hot = (codes[:, None] == present[None, :]).astype(float)
+        x = np.column_stack([one_hot, self.covariates[rows]])
+        c = np.zeros((x.shape[1], len(pairs)))
+        for k, (case, control) in enumerate(pairs):
+            c[np.searchsorted(present, case), k] = 1.0
+            c[np.searchsorted(present, control), k] = -1.0
+        if self.complete:
+            logfc, unscaled, sigma2, df = self._fit_complete(x, c, rows)
+        else:
+            logfc, unscaled, sigma2, df = self._fit_masked(x, c, rows)
+        s2_post = np.asarray(squeeze_var(sigma2, df).var_post, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = logfc / unscaled / np.sqrt(s2_post)[:, None]
+        return logfc, t
+
+    def _fit_complete(self, x, c, rows):
+        """lmFit + contrasts.fit for proteins without missing values: one QR, numpy only.
+
+        The group columns span the constant, so RSS = |y - mean|^2 - |Q'(y - mean)|^2
+        (as ``lm_fit``); contrast standard errors are sqrt(c'(X'X)^-1 c), which is what
+        contrasts.fit gives when every protein uses every sample.
+        """
+        y = self.values[:, rows]
+        q, r = np.linalg.qr(x)
+        centred = y - y.mean(axis=1, keepdims=True)
+        effects = centred @ q
+        coefficients = np.linalg.solve(r, (y @ q).T).T
+        rss = np.maximum(np.einsum("ij,ij->i", centred, centred)
+                         - np.einsum("ij,ij->i", effects, effects), 0.0)  # fmt: skip
+        df = x.shape[0] - x.shape[1]
+        unscaled = np.sqrt(np.sum(np.linalg.solve(r.T, c) ** 2, axis=0))
+        logfc = coefficients @ c
+        return logfc, np.broadcast_to(unscaled, logfc.shape), rss / df, np.full(len(y), df)
+
+    def _fit_masked(self, x, c, rows):
+        """The differential engine's lm_fit / contrasts_fit, for data with missing values."""
+        names = [f"k{j}" for j in range(x.shape[1])]
+        design = pd.DataFrame(x, index=pd.Index([self.names[r] for r in rows]), columns=names)
+        contrasts = pd.DataFrame(c, index=names, columns=[f"c{k}" for k in range(c.shape[1])])
+        fit = contrasts_fit(lm_fit(self.expression, design), contrasts)
+        return fit.coefficients, fit.stdev_unscaled, fit.sigma**2, fit.df_residual
+
+    def metric(self, codes, pairs, metric, rows=None) -> float:
+        logfc, t = self.signatures(codes, pairs, rows)
+        values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
+        return _metric(metric, *values) if values[0].size >= 3 else np.nan
+
+
+def _quantiles(values: np.ndarray) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.nan, np.nan
+    low, high = np.quantile(finite, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def signature_similarity(
+    matrix: pd.DataFrame,
+    samples: pd.DataFrame,
+    *,
+    case_a: str,
+    case_b: str,
+    control: str,
+    covariates: list[str],
+    formula: str | None = None,
+    n_permutations: int = 1000,
+    n_bootstrap: int = 200,
+    seed: int,
+    metric: str = "spearman_t",
+    null: str = "case_control",
+    baseline: str | None = None,
+    n_splits: int = 100,
+) -> dict:
+    """Similarity of ``<case_a>_vs_<control>`` and ``<case_b>_vs_<control>`` with its null.
+
+    Parameters
+    ----------
+    matrix
+        Samples x proteins (the analysis matrix); rows match ``samples['sample_id']``.
+    samples
+        ``sample_id``, ``group`` and the covariate columns. Every group present stays in
+        the model (as in the differential stage); only case_a/case_b/control are permuted.
+    formula
+        Main-effects model formula; default ``~ 0 + group + <covariates>``.
+    n_permutations, null
+        Null replicates and scheme (``"case_control"`` default, or ``"case_labels"``; see
+        the module docstring for what each H0 is). p = (1 + #null >= observed) /
+        (1 + n_permutations), one-sided for similarity above the null.
+    n_bootstrap
+        Resamples of samples within each group (with replacement) for the percentile
+        95 % interval of ``metric``; 0 skips it.
+    seed
+        Seeds one ``numpy.random.Generator``; identical inputs give identical results.
+    metric
+        One of ``METRICS``; used for the null, the p-value, the interval and the baseline.
+    baseline, n_splits
+        ``"split_controls"`` adds the mean (and 2.5/97.5 % quantiles) of ``metric`` over
+        ``n_splits`` random halvings of the controls, case_a vs one half and case_b vs the
+        other: the similarity without the shared-control artefact.
+
+    Returns
+    -------
+    dict with ``observed`` (all metrics), ``observed_value`` (``metric``), ``null_mean``
+    (the baseline the observed value is compared with), ``null_q025``/``null_q975``,
+    ``p_value``, ``ci_low``/``ci_high``, the split-controls baseline when requested,
+    ``null_distribution``/``bootstrap_distribution`` arrays and ``params``.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; expected one of {METRICS}")
+    if null not in NULLS:
+        raise ValueError(f"unknown null {null!r}; expected one of {NULLS}")
+    if baseline not in (None, "split_controls"):
+        raise ValueError("baseline must be None or 'split_controls'")
+    formula = formula or default_formula(list(covariates))
+    groups = samples.set_index(samples["sample_id"].astype(str))["group"].astype(str)
+    groups = groups.loc[matrix.index.astype(str)]
+    for name in (case_a, case_b, control):
+        if (groups == name).sum() < 2:
+            raise InputError(
+                "similarity",
+                f"group {name!r} has fewer than 2 samples in the matrix",
+                fix="choose groups with analysed samples",
+            )
+    others = sorted(set(groups) - {case_a, case_b, control})
+    levels = [control, case_a, case_b, *others]
+    contrast_a = f"{safe_name(case_a)}_vs_{safe_name(control)}"
+    contrast_b = f"{safe_name(case_b)}_vs_{safe_name(control)}"
+
+    moderated = fit_model(
+        matrix,
+        samples,
+        settings=ModelSettings(formula=formula),
+        group_levels=levels,
+        control_group=control,
+        covariates=list(covariates),
+    )
+    table_a = top_table(moderated, contrast_a)
+    table_b = top_table(moderated, contrast_b)
+    observed = similarity_metrics(table_a["logFC"], table_b["logFC"], table_a["t"], table_b["t"])
+    value = observed[metric]
+
+    rng = np.random.default_rng(seed)
+    model = _Refitter(matrix, samples, levels, formula)
+    codes = model.codes
+    pairs = [(1, 0), (2, 0)]
+    pooled_codes = (1, 0) if null == "case_control" else (1, 2)
+    pool = np.flatnonzero(np.isin(codes, pooled_codes))
+    null_values = np.empty(n_permutations)
+    for i in range(n_permutations):
+        permuted = codes.copy()
+        permuted[pool] = codes[rng.permutation(pool)]
+        null_values[i] = model.metric(permuted, pairs, metric)
+    finite = null_values[np.isfinite(null_values)]
+    p_value = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
+    null_low, null_high = _quantiles(null_values)
+
+    members = [np.flatnonzero(codes == c) for c in np.unique(codes)]
+    boot = np.empty(n_bootstrap)
+    for i in range(n_bootstrap):
+        rows = np.concatenate([rng.choice(m, size=m.size, replace=True) for m in members])
+        boot[i] = model.metric(codes[rows], pairs, metric, rows=rows)
+    ci_low, ci_high = _quantiles(boot)
+
+    result = {
+        "contrast_a": contrast_a,
+        "contrast_b": contrast_b,
+        "metric": metric,
+        "observed": observed,
+        "observed_value": value,
+        "null": null,
+        "null_mean": float(np.mean(finite)) if finite.size else np.nan,
+        "null_q025": null_low,
+        "null_q975": null_high,
+        "p_value": float(p_value),
+        "n_permutations": int(finite.size),
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "n_bootstrap": int(np.isfinite(boot).sum()),
+        "null_distribution": null_values,
+        "bootstrap_distribution": boot,
+    }
+    if baseline == "split_controls":
+        controls = np.flatnonzero(codes == 0)
+        half_code = len(levels)
+        split_values = np.empty(n_splits)
+        for i in range(n_splits):
+            split = codes.copy()
+            split[rng.permutation(controls)[: controls.size // 2]] = half_code
+            split_values[i] = model.metric(split, [(1, 0), (2, half_code)], metric)
+        result["split_controls_mean"] = float(np.nanmean(split_values))
+        result["split_controls_q025"], result["split_controls_q975"] = _quantiles(split_values)
+        result["split_controls_distribution"] = split_values
+    result["params"] = {
+        "case_a": case_a,
+        "case_b": case_b,
+        "control": control,
+        "covariates": list(covariates),
+        "formula": formula,
+        "group_levels": levels,
+        "n_permutations": n_permutations,
+        "n_bootstrap": n_bootstrap,
+        "seed": seed,
+        "metric": metric,
+        "null": null,
+        "baseline": baseline,
+        "n_splits": n_splits if baseline else None,
+        "moderation": "eBayes (trend=False, robust=False)",
+    }
+    return result
+
+
+def simulate_cohort(
+    rng: np.random.Generator,
+    *,
+    n_per_group: int = 15,
+    n_proteins: int = 200,
+    effect_a=None,
+    effect_b=None,
+    age_effect: float = 0.02,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Groups HC, A, B with Gaussian NPX, an age covariate and optional planted effects.
+
+    ``effect_a``/``effect_b`` are per-protein mean shifts (length ``n_proteins``) or None.
+    Returns (matrix samples x proteins, samples with sample_id/group/age).
+    """
+    groups = np.repeat(["HC", "A", "B"], n_per_group)
+    age = rng.uniform(20, 70, groups.size)
+    values = rng.normal(0.0, 1.0, (groups.size, n_proteins))
+    values += age[:, None] * age_effect * rng.normal(0, 1, n_proteins)[None, :]
+    for name, effect in (("A", effect_a), ("B", effect_b)):
+        if effect is not None:
+            values[groups == name] += np.asarray(effect, dtype=float)[None, :]
+    ids = [f"S{i:03d}" for i in range(groups.size)]
+    matrix = pd.DataFrame(values, index=ids, columns=[f"P{j:03d}" for j in range(n_proteins)])
+    samples = pd.DataFrame({"sample_id": ids, "group": groups, "age": age})
+    return matrix, samples
+
+
+def null_calibration(
+    n_cohorts: int,
+    *,
+    n_per_group: int = 15,
+    n_proteins: int = 200,
+    n_permutations: int = 199,
+    seed: int = 0,
+    metric: str = "spearman_t",
+    null: str = "case_control",
+    alpha: float = 0.05,
+    distinct_effects: bool = False,
+) -> dict:
+    """False-positive rate of the null on cohorts simulated without shared biology.
+
+    Each cohort has no disease effect (or, with ``distinct_effects``, A and B each shift
+    10 % of proteins, disjoint sets), so every rejection at ``alpha`` is a false positive.
+    Returns the p-values, the naive observed similarities, the FPR and its exact binomial
+    95 % interval.
+    """
+    rng = np.random.default_rng(seed)
+    p_values = np.empty(n_cohorts)
+    naive = np.empty(n_cohorts)
+    for i in range(n_cohorts):
+        effect_a = effect_b = None
+        if distinct_effects:
+            chosen = rng.permutation(n_proteins)[: 2 * (n_proteins // 10)]
+            effect_a, effect_b = np.zeros(n_proteins), np.zeros(n_proteins)
+            effect_a[chosen[: n_proteins // 10]] = rng.choice([-1.0, 1.0], n_proteins // 10)
+            effect_b[chosen[n_proteins // 10 :]] = rng.choice([-1.0, 1.0], n_proteins // 10)
+        matrix, samples = simulate_cohort(
+            rng, n_per_group=n_per_group, n_proteins=n_proteins, effect_a=effect_a,
+            effect_b=effect_b,
+        )  # fmt: skip
+        result = signature_similarity(
+            matrix, samples, case_a="A", case_b="B", control="HC", covariates=["age"],
+            n_permutations=n_permutations, n_bootstrap=0, seed=int(rng.integers(2**31)),
+            metric=metric, null=null,
+        )  # fmt: skip
+        p_values[i] = result["p_value"]
+        naive[i] = result["observed"]["pearson_logfc"]
+    rejections = int(np.sum(p_values < alpha))
+    interval = stats.binomtest(rejections, n_cohorts).proportion_ci(confidence_level=0.95)
+    return {
+        "p_values": p_values,
+        "naive_pearson_logfc": naive,
+        "fpr": rejections / n_cohorts,
+        "fpr_ci": (float(interval.low), float(interval.high)),
+        "n_cohorts": n_cohorts,
+        "alpha": alpha,
+        "null": null,
+        "metric": metric,
+    }

@@ -1,0 +1,122 @@
+"""Signature similarity: metrics, shared-control null calibration, power, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from proteosig.differential import top_table
+from proteosig.differential.run import ModelSettings, fit_model
+from proteosig.similarity import (
+    null_calibration,
+    signature_similarity,
+    similarity_metrics,
+    simulate_cohort,
+)
+from proteosig.similarity.signatures import _Refitter
+
+KW = {"case_a": "A", "case_b": "B", "control": "HC", "covariates": ["age"]}
+
+
+def test_metrics_match_scipy_and_skip_missing():
+    a_fc = np.array([1.0, -0.5, 2.0, 0.1, np.nan, 0.7])
+    b_fc = np.array([0.8, -0.1, 1.5, 0.3, 1.0, -0.2])
+    a_t = np.array([3.0, -1.0, 4.0, 0.5, 2.0, np.inf])
+    b_t = np.array([2.0, 0.5, 3.5, 1.0, 1.0, -1.0])
+    out = similarity_metrics(a_fc, b_fc, a_t, b_t)
+    keep = slice(0, 4)
+    assert out["n_shared"] == 4
+    assert out["spearman_logfc"] == pytest.approx(stats.spearmanr(a_fc[keep], b_fc[keep])[0])
+    assert out["pearson_logfc"] == pytest.approx(stats.pearsonr(a_fc[keep], b_fc[keep])[0])
+    assert out["spearman_t"] == pytest.approx(stats.spearmanr(a_t[keep], b_t[keep])[0])
+    assert out["pearson_t"] == pytest.approx(stats.pearsonr(a_t[keep], b_t[keep])[0])
+    x, y = a_fc[keep], b_fc[keep]
+    assert out["cosine_logfc"] == pytest.approx(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+    assert np.isnan(similarity_metrics([1, 2], [2, 1], [1, 2], [2, 1])["spearman_t"])
+
+
+@pytest.mark.parametrize("with_missing", [False, True])
+def test_refit_equals_differential_engine(with_missing):
+    """The permutation refits reproduce fit_model + top_table (fast and masked paths)."""
+    rng = np.random.default_rng(11)
+    matrix, samples = simulate_cohort(rng, n_per_group=10, n_proteins=60)
+    if with_missing:
+        matrix.iloc[3, 5] = np.nan
+        matrix.iloc[[1, 12, 25], 7] = np.nan
+    moderated = fit_model(
+        matrix, samples, settings=ModelSettings(), group_levels=["HC", "A", "B"],
+        control_group="HC", covariates=["age"],
+    )  # fmt: skip
+    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    assert model.complete is not with_missing
+    logfc, t = model.signatures(model.codes, [(1, 0), (2, 0)])
+    for k, contrast in enumerate(["A_vs_HC", "B_vs_HC"]):
+        table = top_table(moderated, contrast)
+        np.testing.assert_allclose(logfc[:, k], table["logFC"], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(t[:, k], table["t"], rtol=1e-9, atol=1e-12)
+
+
+def test_shared_controls_inflate_naive_correlation_but_null_is_calibrated():
+    """No disease effect at all: naive logFC correlation ~0.5, permutation p-values uniform."""
+    result = null_calibration(40, n_per_group=15, n_proteins=200, n_permutations=199, seed=2)
+    assert np.mean(result["naive_pearson_logfc"]) > 0.3
+    assert 0.0 <= result["fpr"] <= 0.15
+    # uniformity beyond the 0.05 tail: p-values spread over (0, 1]
+    assert stats.kstest(result["p_values"], "uniform").pvalue > 0.01
+
+
+def _planted(shared: bool, seed: int = 5):
+    rng = np.random.default_rng(seed)
+    effect_a = np.zeros(200)
+    effect_a[:20] = rng.choice([-1.0, 1.0], 20)
+    effect_b = effect_a.copy() if shared else np.roll(effect_a, 20)
+    return simulate_cohort(rng, effect_a=effect_a, effect_b=effect_b)
+
+
+def test_power_shared_effects_and_no_signal_for_different_effects():
+    matrix, samples = _planted(shared=True)
+    hit = signature_similarity(
+        matrix, samples, **KW, n_permutations=199, n_bootstrap=50, seed=1,
+        baseline="split_controls", n_splits=20,
+    )  # fmt: skip
+    assert hit["p_value"] < 0.05
+    assert hit["observed_value"] > hit["null_q975"]
+    assert hit["ci_low"] < hit["observed_value"] < hit["ci_high"]
+    assert hit["split_controls_mean"] > 0.1  # shared biology survives without shared controls
+    matrix, samples = _planted(shared=False)
+    miss = signature_similarity(
+        matrix, samples, **KW, n_permutations=199, n_bootstrap=0, seed=1,
+        baseline="split_controls", n_splits=20,
+    )  # fmt: skip
+    assert miss["p_value"] > 0.2
+    assert abs(miss["split_controls_mean"]) < 0.1
+
+
+def test_case_label_null_is_exchangeability_not_shared_biology():
+    """Documented behaviour: permuting between the case groups cannot detect identical
+    effects (they make A and B exchangeable) and puts its baseline above the observed
+    similarity of different effects."""
+    matrix, samples = _planted(shared=True)
+    same = signature_similarity(
+        matrix, samples, **KW, n_permutations=199, n_bootstrap=0, seed=1, null="case_labels"
+    )
+    assert same["p_value"] > 0.05
+    matrix, samples = _planted(shared=False)
+    different = signature_similarity(
+        matrix, samples, **KW, n_permutations=199, n_bootstrap=0, seed=1, null="case_labels"
+    )
+    assert different["null_mean"] > different["observed_value"]
+
+
+def test_same_seed_same_result():
+    matrix, samples = _planted(shared=True, seed=9)
+    args = {"n_permutations": 50, "n_bootstrap": 20, "baseline": "split_controls", "n_splits": 5}
+    first = signature_similarity(matrix, samples, **KW, **args, seed=4)
+    second = signature_similarity(matrix, samples, **KW, **args, seed=4)
+    other = signature_similarity(matrix, samples, **KW, **args, seed=5)
+    for key in ("null_distribution", "bootstrap_distribution", "split_controls_distribution"):
+        np.testing.assert_array_equal(first[key], second[key])
+    assert first["p_value"] == second["p_value"]
+    assert first["observed"] == second["observed"]
+    assert not np.array_equal(first["null_distribution"], other["null_distribution"])
