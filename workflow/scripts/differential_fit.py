@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from proteosig.differential.run import ModelSettings, fit_model
+from proteosig.differential.run import fit_model_from_params
 from proteosig.differential.store import save_moderated
 from proteosig.io.tables import read_parquet, write_tsv
 from proteosig.runner import log, run_step
@@ -11,15 +11,7 @@ from proteosig.runner import log, run_step
 def main(snakemake):
     matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
-    moderated = fit_model(
-        matrix,
-        samples,
-        settings=ModelSettings.from_config(snakemake.params.model),
-        group_levels=list(snakemake.params.groups),
-        control_group=snakemake.params.control_group,
-        covariates=list(snakemake.params.covariates),
-        factors=list(snakemake.params.factors),
-    )
+    moderated = fit_model_from_params(matrix, samples, snakemake.params)
     fit = moderated.fit
     log.info("model %s; contrasts %s", fit.params["formula"], ", ".join(fit.coef_names))
     for variable, kind in fit.params["variable_types"].items():

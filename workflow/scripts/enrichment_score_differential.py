@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from proteosig.differential.run import CallSettings, ModelSettings, contrast_table, fit_model
+from proteosig.differential.run import CallSettings, contrast_table, fit_model_from_params
 from proteosig.enrichment.run import load_sets, score_annotation
 from proteosig.io.tables import write_tsv
 from proteosig.runner import log, run_step
@@ -20,15 +20,7 @@ def main(snakemake):
             write_tsv(pd.DataFrame(columns=COLUMNS), path)
         return
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
-    moderated = fit_model(
-        scores,
-        samples,
-        settings=ModelSettings.from_config(snakemake.params.model),
-        group_levels=list(snakemake.params.groups),
-        control_group=snakemake.params.control_group,
-        covariates=list(snakemake.params.covariates),
-        factors=list(snakemake.params.factors),
-    )
+    moderated = fit_model_from_params(scores, samples, snakemake.params)
     annotation = score_annotation(scores, load_sets(snakemake.input.sets))
     settings = CallSettings(**snakemake.params.calls)
     for contrast, path in zip(snakemake.params.contrasts, snakemake.output, strict=True):

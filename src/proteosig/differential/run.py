@@ -159,6 +159,25 @@ def fit_model(
     return ebayes(fit2, trend=settings.trend, robust=settings.robust)
 
 
+def fit_model_from_params(matrix: pd.DataFrame, samples: pd.DataFrame, params) -> ModeratedFit:
+    """``fit_model`` from a rule's params (``model``, ``groups``, ``control_group``,
+    ``covariates``, ``factors``): the differential and score-differential rules share it,
+    so both fit exactly the same model."""
+
+    def get(key):  # a dict in tests, Snakemake's named list in rules
+        return params[key] if isinstance(params, dict) else getattr(params, key)
+
+    return fit_model(
+        matrix,
+        samples,
+        settings=ModelSettings.from_config(get("model")),
+        group_levels=list(get("groups")),
+        control_group=get("control_group"),
+        covariates=list(get("covariates")),
+        factors=list(get("factors")),
+    )
+
+
 def contrast_table(
     moderated: ModeratedFit, contrast: str, assays: pd.DataFrame, *, settings: CallSettings
 ) -> pd.DataFrame:
