@@ -46,23 +46,6 @@ class LinearFit:
     def n_proteins(self) -> int:
         return self.coefficients.shape[0]
 
-    def subset(self, proteins) -> LinearFit:
-        """Proteins by boolean mask or integer positions, every per-protein array alike."""
-        index = np.asarray(proteins)
-        return LinearFit(
-            coefficients=self.coefficients[index],
-            stdev_unscaled=self.stdev_unscaled[index],
-            sigma=self.sigma[index],
-            df_residual=self.df_residual[index],
-            amean=self.amean[index],
-            cov_coefficients=self.cov_coefficients,
-            coef_names=list(self.coef_names),
-            protein_ids=list(np.asarray(self.protein_ids, dtype=object)[index]),
-            design=self.design,
-            contrasts=self.contrasts,
-            params=dict(self.params),
-        )
-
 
 def estimable_columns(design: np.ndarray, tol: float = QR_TOLERANCE) -> np.ndarray:
     """Columns kept by a left-to-right rank-revealing pass, as R's dqrdc2 pivots.
