@@ -23,3 +23,27 @@ def symbols():
     from proteosig.io.panels import read_symbol_table
 
     return read_symbol_table(SYMBOLS)
+
+
+@pytest.fixture(scope="session")
+def demo_qc():
+    """The demo run's config and its QC result, computed once for every test that needs it."""
+    import yaml
+
+    from proteosig.ingest import ingest, resolve_control_pattern
+    from proteosig.io.panels import read_symbol_table
+    from proteosig.qc import QCSettings, run_qc
+    from tests.helpers import REPO
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    samples = config["samples"]
+    result = ingest(
+        [REPO / p for p in config["inputs"]["npx"]],
+        REPO / config["inputs"]["sample_sheet"],
+        read_symbol_table(REPO / config["inputs"]["symbol_table"]),
+        control_group=samples["control_group"],
+        groups=samples["groups"],
+        covariates=samples["covariates"],
+        control_sample_pattern=resolve_control_pattern(samples["control_sample_pattern"]),
+    )
+    return config, run_qc(result.long, result.samples, QCSettings(**config["qc"]))

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import yaml
 
 from proteosig.differential.run import CallSettings, ModelSettings, contrast_table, fit_model
-from proteosig.ingest import ingest, resolve_control_pattern
-from proteosig.io.panels import read_symbol_table
-from proteosig.qc import QCSettings, run_qc
 from proteosig.simulate.evaluate import differential_recovery
 from tests.helpers import REPO
 
 
 @pytest.fixture(scope="module")
-def demo_tables():
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+def demo_tables(demo_qc):
+    config, qc = demo_qc
     samples = config["samples"]
-    result = ingest(
-        [REPO / p for p in config["inputs"]["npx"]],
-        REPO / config["inputs"]["sample_sheet"],
-        read_symbol_table(REPO / config["inputs"]["symbol_table"]),
-        control_group=samples["control_group"],
-        groups=samples["groups"],
-        covariates=samples["covariates"],
-        control_sample_pattern=resolve_control_pattern(samples["control_sample_pattern"]),
-    )
-    qc = run_qc(result.long, result.samples, QCSettings(**config["qc"]))
     diff = config["differential"]
     model = ModelSettings(
         formula=diff["formula"],

@@ -86,29 +86,14 @@ def test_gsea_finds_a_planted_top_set_and_is_reproducible():
     assert first.set_index("set").loc["random", "p_value"] > 0.05
 
 
-def test_demo_axis_scores_follow_the_planted_biology(tmp_path):
+def test_demo_axis_scores_follow_the_planted_biology(demo_qc):
     """Th2 axis up in AD (not PSO), vascular axis up in MDD, on the demo's analysis matrix."""
-    import yaml
-
     from proteosig.differential.run import CallSettings, ModelSettings, contrast_table, fit_model
     from proteosig.enrichment.run import build_sets, score_annotation, score_table
-    from proteosig.ingest import ingest, resolve_control_pattern
-    from proteosig.io.panels import read_symbol_table
-    from proteosig.qc import QCSettings, run_qc
     from tests.helpers import REPO
 
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config, qc = demo_qc
     samples = config["samples"]
-    result = ingest(
-        [REPO / p for p in config["inputs"]["npx"]],
-        REPO / config["inputs"]["sample_sheet"],
-        read_symbol_table(REPO / config["inputs"]["symbol_table"]),
-        control_group="HC",
-        groups=samples["groups"],
-        covariates=samples["covariates"],
-        control_sample_pattern=resolve_control_pattern("olink"),
-    )
-    qc = run_qc(result.long, result.samples, QCSettings(**config["qc"]))
     enrichment = config["enrichment"]
     sets, _ = build_sets(
         {"immune_axes": REPO / enrichment["collections"]["immune_axes"]},
