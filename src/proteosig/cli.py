@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--th2-subset-fraction",
         type=float,
-        default=0.4,
-        help="fraction of MDD patients carrying the AD-like Th2 signature (default 0.4)",
+        default=0.5,
+        help="fraction of MDD patients carrying the AD-like Th2 signature (default 0.5)",
     )
     demo.set_defaults(run=_simulate_demo)
     return parser

@@ -65,9 +65,9 @@ rule enrichment_score_differential:
             "default_contrasts",
             "trend",
             "robust",
-            "treat_lfc",
         ),
-        calls=section("differential", "fc_threshold", "fdr_threshold", "confint"),
+        # set scores are not log2 abundances: no fold-change threshold and no TREAT
+        calls=section("differential", "fdr_threshold", "confint"),
         groups=analysis_groups(),
         control_group=config["samples"]["control_group"],
         covariates=config["samples"]["covariates"],

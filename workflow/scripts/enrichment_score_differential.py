@@ -7,7 +7,7 @@ from proteosig.enrichment.run import load_sets, score_annotation
 from proteosig.io.tables import write_tsv
 from proteosig.runner import log, run_step
 
-COLUMNS = ["set", "set_name", "collection", "logFC", "fold_change", "CI.L", "CI.R", "AveExpr",
+COLUMNS = ["set", "set_name", "collection", "delta_score", "CI.L", "CI.R", "AveExpr",
            "t", "P.Value", "adj.P.Val", "B", "significant", "direction"]  # fmt: skip
 
 
@@ -22,12 +22,15 @@ def main(snakemake):
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
     moderated = fit_model_from_params(scores, samples, snakemake.params)
     annotation = score_annotation(scores, load_sets(snakemake.input.sets))
-    settings = CallSettings(**snakemake.params.calls)
+    # A score difference is not a log2 fold change: significance is the FDR alone.
+    settings = CallSettings(fc_threshold=1.0, **snakemake.params.calls)
     for contrast, path in zip(snakemake.params.contrasts, snakemake.output, strict=True):
         table = contrast_table(moderated, contrast, annotation, settings=settings)
-        table = table.rename(columns={"assay_id": "set", "gene_symbol": "set_name",
-                                      "panel": "collection"}).drop(columns=["uniprot"])  # fmt: skip
-        write_tsv(table, path)
+        table = table.rename(
+            columns={"assay_id": "set", "gene_symbol": "set_name", "panel": "collection",
+                     "logFC": "delta_score"}  # fmt: skip
+        ).drop(columns=["uniprot", "fold_change"])
+        write_tsv(table[COLUMNS], path)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -125,7 +125,7 @@ PLATE_OFFSET_SD = 0.25
 LOD_PLATE_JITTER_SD = 0.05
 WARN_EXTRA_SD = 0.5
 OUTLIER_COMPRESSION = 0.6
-OUTLIER_SHIFT = 1.0
+OUTLIER_SHIFT = 1.5
 CONTROL_POOL_SD = 0.3  # pooled control samples sit near the population mean
 DRAWN_MIN_MEAN = 1.5  # drawn baselines come from Gisby proteins above the noise floor
 GH_NODES = 60
@@ -693,7 +693,7 @@ def simulate_demo(
     *,
     seed: int = DEFAULT_SEED,
     n_per_group: dict[str, int] | None = None,
-    th2_subset_fraction: float = 0.4,
+    th2_subset_fraction: float = 0.5,
     gisby_dir: str | Path | None = None,
     panel_table: str | Path | None = None,
     effects_table: str | Path | None = None,
@@ -1263,7 +1263,7 @@ UniProt entry for it.
 7. **QC artefacts.** Three samples carry `QC_Warning = WARN` on one panel each, with extra
    noise (SD 0.5 NPX) on that panel: {warn_text}.
    One sample is a gross outlier on all four panels (its NPX compressed towards its own
-   median by 0.6 and shifted by +1.0, which Olink's IQR-vs-median rule flags clearly)
+   median by 0.6 and shifted by +1.5, which Olink's IQR-vs-median rule flags clearly)
    while its vendor flag stays `PASS`: {outlier}. The same rule (3 SD) also flags, by
    chance and not planted, in this run: {chance_text}.
 
