@@ -1,5 +1,6 @@
 # proteosig: blood proteomics -> shared immune signatures -> drugs that reverse them.
-# Stages (one .smk each under workflow/rules/): ingest -> qc -> differential -> enrichment -> ...
+# Stages (one .smk each under workflow/rules/): ingest -> qc -> differential -> enrichment ->
+# similarity -> ...
 # Run:  snakemake --cores 2            (default config: the bundled synthetic demo)
 #       snakemake --cores 2 --configfile config/examples/gisby_serum.yaml
 from snakemake.utils import min_version
@@ -19,6 +20,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/differential.smk"
 include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/similarity.smk"
 
 
 rule all:
@@ -46,3 +48,8 @@ rule differential_stage:
 rule enrichment_stage:
     input:
         ENRICHMENT_OUTPUTS,
+
+
+rule similarity_stage:
+    input:
+        SIMILARITY_OUTPUTS,

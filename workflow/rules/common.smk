@@ -13,6 +13,7 @@ from proteosig.config import (
 from proteosig.differential.run import build_contrasts, check_model_config
 from proteosig.errors import InputError
 from proteosig.io.sample_sheet import read_table
+from proteosig.similarity.run import disease_groups, signature_name, subgroup_name
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 CONFIG_SOURCE = ", ".join(str(f) for f in workflow.configfiles) or "config"
@@ -57,6 +58,18 @@ try:
         PLANNED,
     )
     CONTRASTS = list(PLANNED)
+    SIMILARITY_GROUPS = disease_groups(
+        config["similarity"]["groups"],
+        analysis_groups(),
+        config["samples"]["control_group"],
+    )
+    SIGNATURES = [
+        signature_name(g, config["samples"]["control_group"]) for g in SIMILARITY_GROUPS
+    ]
+    SUBGROUPS = {
+        subgroup_name(item, SIGNATURES): item
+        for item in config["similarity"]["subgroups"]
+    }
 except InputError as err:
     sys.stderr.write(f"\nproteosig error: {err.message}\n\n")
     sys.exit(1)
@@ -64,6 +77,7 @@ except InputError as err:
 
 wildcard_constraints:
     contrast="|".join(CONTRASTS),
+    subgroup="|".join(SUBGROUPS) or "no_subgroups",
 
 
 RESULTS = "results"
@@ -126,8 +140,34 @@ ENRICHMENT_OUTPUTS = [
 ]
 
 
+SIMILARITY_FIGURES = [
+    f"{RESULTS}/similarity/figures/{name}.{ext}"
+    for name in ("similarity_heatmap", "logfc_scatter", "dep_upset", "patient_scores")
+    for ext in ("png", "pdf")
+]
+SIMILARITY_OUTPUTS = [
+    f"{RESULTS}/similarity/signature_similarity.tsv",
+    f"{RESULTS}/similarity/axis_similarity.tsv",
+    f"{RESULTS}/similarity/dep_overlap.tsv",
+    f"{RESULTS}/similarity/patient_scores.tsv",
+    f"{RESULTS}/similarity/carrier_fractions.tsv",
+    *expand(
+        f"{RESULTS}/similarity/subgroups/{{subgroup}}.{{ext}}",
+        subgroup=list(SUBGROUPS),
+        ext=("tsv", "json"),
+    ),
+    *SIMILARITY_FIGURES,
+]
+
+
 def final_outputs():
-    return INGEST_OUTPUTS + QC_OUTPUTS + DIFFERENTIAL_OUTPUTS + ENRICHMENT_OUTPUTS
+    return (
+        INGEST_OUTPUTS
+        + QC_OUTPUTS
+        + DIFFERENTIAL_OUTPUTS
+        + ENRICHMENT_OUTPUTS
+        + SIMILARITY_OUTPUTS
+    )
 
 
 def section(name, *keys):

@@ -58,7 +58,14 @@ from proteosig.differential.squeeze import squeeze_var
 from proteosig.differential.table import top_table
 from proteosig.errors import InputError
 
-METRICS = ("spearman_logfc", "pearson_logfc", "spearman_t", "pearson_t", "cosine_logfc")
+METRICS = (
+    "spearman_logfc",
+    "pearson_logfc",
+    "spearman_t",
+    "pearson_t",
+    "cosine_logfc",
+    "mean_product_t",
+)
 NULLS = ("case_control", "case_labels")
 
 
@@ -84,6 +91,8 @@ def _metric(name: str, a_fc, b_fc, a_t, b_t) -> float:
         return _pearson(stats.rankdata(a_t), stats.rankdata(b_t))
     if name == "pearson_t":
         return _pearson(a_t, b_t)
+    if name == "mean_product_t":
+        return float(np.mean(a_t * b_t))
     return _cosine(a_fc, b_fc)
 
 

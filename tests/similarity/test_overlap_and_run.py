@@ -1,0 +1,108 @@
+"""DEP overlap counts and p-value; the pairwise table; the carrier sub-contrast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from proteosig.differential.run import CallSettings, ModelSettings
+from proteosig.errors import InputError
+from proteosig.similarity.overlap import dep_overlap
+from proteosig.similarity.run import (
+    SimilaritySettings,
+    carrier_subgroup_table,
+    disease_groups,
+    similarity_table,
+)
+from proteosig.similarity.signatures import simulate_cohort
+
+
+def _table(calls: dict[str, int]) -> pd.DataFrame:
+    """calls: assay -> +1 up DEP, -1 down DEP, 0 tested non-DEP."""
+    ids = list(calls)
+    sign = np.array([calls[i] for i in ids], dtype=float)
+    return pd.DataFrame(
+        {
+            "assay_id": ids,
+            "gene_symbol": [f"G{i}" for i in ids],
+            "logFC": np.where(sign == 0, 0.1, sign),
+            "P.Value": 0.5,
+            "significant": sign != 0,
+        }
+    )
+
+
+def test_overlap_counts_direction_and_hypergeometric_p():
+    a = _table({"1": 1, "2": 1, "3": -1, "4": 1, **{str(i): 0 for i in range(5, 40)}})
+    b = _table({"1": 1, "2": -1, "3": -1, "5": 1, **{str(i): 0 for i in range(6, 41)}})
+    out = dep_overlap(a, b, names=("A", "B"))
+    # universe: assays tested in both = 1..39 minus "4" (only in a) and "40" (only in b)
+    assert out["universe"] == 38
+    assert (out["n_dep_a"], out["n_dep_b"], out["shared"]) == (3, 4, 3)
+    assert (out["shared_up"], out["shared_down"], out["opposite"]) == (1, 1, 1)
+    assert out["jaccard"] == pytest.approx(3 / 4)
+    assert out["concordance"] == pytest.approx(2 / 3)
+    assert out["hypergeom_p"] == pytest.approx(stats.hypergeom.sf(2, 38, 3, 4))
+    assert out["shared_proteins"] == "G1(+/+);G2(+/-);G3(-/-)"
+
+
+def test_overlap_names_the_bad_table():
+    with pytest.raises(InputError, match="B.*significant"):
+        dep_overlap(
+            _table({"1": 1}), _table({"1": 1}).drop(columns="significant"), names=("A", "B")
+        )
+
+
+def test_disease_groups_default_and_errors():
+    assert disease_groups([], ["HC", "AD", "MDD"], "HC") == ["AD", "MDD"]
+    with pytest.raises(InputError, match="unknown or control"):
+        disease_groups(["AD", "XX"], ["HC", "AD", "MDD"], "HC")
+    with pytest.raises(InputError, match="at least 2"):
+        disease_groups(["AD"], ["HC", "AD", "MDD"], "HC")
+
+
+def test_pair_table_is_seeded_and_finds_shared_biology():
+    rng = np.random.default_rng(5)
+    shared = np.zeros(150)
+    shared[:25] = 1.0
+    matrix, samples = simulate_cohort(rng, n_per_group=15, n_proteins=150, effect_a=shared,
+                                      effect_b=shared)  # fmt: skip
+    settings = SimilaritySettings(permutations=99, bootstrap=20, control_splits=10)
+    kwargs = dict(groups=["A", "B"], control="HC", covariates=["age"], formula=None)
+    first = similarity_table(matrix, samples, settings=settings, seed=3, **kwargs)
+    again = similarity_table(matrix, samples, settings=settings, seed=3, **kwargs)
+    pd.testing.assert_frame_equal(first, again)
+    row = first.iloc[0]
+    assert (row["signature_a"], row["signature_b"]) == ("A_vs_HC", "B_vs_HC")
+    assert row["p_value"] == max(row["p_permute_a"], row["p_permute_b"]) <= 0.05
+    assert row["observed"] > row["shared_control_null_a"]
+    assert row["ci_low"] <= row["observed"] <= row["ci_high"]
+
+
+def test_carrier_subgroup_contrasts():
+    rng = np.random.default_rng(8)
+    matrix, samples = simulate_cohort(rng, n_per_group=10, n_proteins=40)
+    b = samples.loc[samples["group"] == "B", "sample_id"]
+    carriers = pd.DataFrame(
+        {"sample_id": samples["sample_id"], "carrier_A_vs_HC": samples["sample_id"].isin(b[:4])}
+    )
+    assays = pd.DataFrame({"assay_id": matrix.columns, "gene_symbol": matrix.columns,
+                           "uniprot": "", "panel": "p"})  # fmt: skip
+    table, about = carrier_subgroup_table(
+        matrix, samples, carriers, assays, group="B", signature="A_vs_HC",
+        group_levels=["HC", "A", "B"], control="HC", covariates=["age"], factors=[],
+        model=ModelSettings(), calls=CallSettings(),
+    )  # fmt: skip
+    assert (about["carriers"], about["noncarriers"]) == (4, 6)
+    assert set(table["contrast"]) == {"B_carrier_vs_HC", "B_noncarrier_vs_HC",
+                                      "B_carrier_vs_B_noncarrier"}  # fmt: skip
+    assert len(table) == 3 * 40
+    few = carriers.assign(carrier_A_vs_HC=samples["sample_id"].isin(b[:1]))
+    empty, about = carrier_subgroup_table(
+        matrix, samples, few, assays, group="B", signature="A_vs_HC",
+        group_levels=["HC", "A", "B"], control="HC", covariates=["age"], factors=[],
+        model=ModelSettings(), calls=CallSettings(),
+    )  # fmt: skip
+    assert empty.empty and "skipped" in about

@@ -1,0 +1,43 @@
+"""Snakemake entry point for rules similarity_signatures and similarity_axes.
+
+The same test on two inputs: the protein matrix (signature_similarity.tsv) or the
+per-sample set scores (axis_similarity.tsv).
+"""
+
+import pandas as pd
+
+from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.runner import log, run_step
+from proteosig.similarity.run import SimilaritySettings, similarity_table
+
+
+def main(snakemake):
+    if "scores" in snakemake.input.keys():
+        matrix = pd.read_csv(snakemake.input.scores, sep="\t", index_col=0)
+        matrix.index = matrix.index.astype(str)
+        features = "set scores"
+    else:
+        matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
+        features = "proteins"
+    samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
+    settings = SimilaritySettings(**snakemake.params.similarity)
+    log.info(
+        "%d samples x %d %s; %d permutations per direction, %d bootstrap resamples",
+        matrix.shape[0], matrix.shape[1], features, settings.permutations, settings.bootstrap,
+    )  # fmt: skip
+    table = similarity_table(
+        matrix,
+        samples,
+        groups=list(snakemake.params.groups),
+        control=snakemake.params.control_group,
+        covariates=list(snakemake.params.covariates),
+        formula=snakemake.params.formula,
+        settings=settings,
+        seed=snakemake.params.seed,
+        progress=lambda pair: log.info("done: %s", pair),
+    )
+    table.insert(2, "features", features)
+    write_tsv(table, snakemake.output[0])
+
+
+run_step(snakemake, main)  # noqa: F821
