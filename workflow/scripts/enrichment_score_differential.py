@@ -27,8 +27,12 @@ def main(snakemake):
     for contrast, path in zip(snakemake.params.contrasts, snakemake.output, strict=True):
         table = contrast_table(moderated, contrast, annotation, settings=settings)
         table = table.rename(
-            columns={"assay_id": "set", "gene_symbol": "set_name", "panel": "collection",
-                     "logFC": "delta_score"}  # fmt: skip
+            columns={
+                "assay_id": "set",
+                "gene_symbol": "set_name",
+                "panel": "collection",
+                "logFC": "delta_score",
+            }
         ).drop(columns=["uniprot", "fold_change"])
         write_tsv(table[COLUMNS], path)
 
