@@ -1,6 +1,6 @@
 # proteosig: blood proteomics -> shared immune signatures -> drugs that reverse them.
 # Stages (one .smk each under workflow/rules/): ingest -> qc -> differential -> enrichment ->
-# similarity -> ...
+# similarity -> reversal
 # Run:  snakemake --cores 2            (default config: the bundled synthetic demo)
 #       snakemake --cores 2 --configfile config/examples/gisby_serum.yaml
 from snakemake.utils import min_version
@@ -21,6 +21,7 @@ include: "workflow/rules/qc.smk"
 include: "workflow/rules/differential.smk"
 include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/similarity.smk"
+include: "workflow/rules/reversal.smk"
 
 
 rule all:
@@ -53,3 +54,8 @@ rule enrichment_stage:
 rule similarity_stage:
     input:
         SIMILARITY_OUTPUTS,
+
+
+rule reversal_stage:
+    input:
+        REVERSAL_OUTPUTS,

@@ -99,6 +99,15 @@ def check_input_files(config: dict) -> None:
     ]
     if "assay_gene_map" in enrichment:
         named.append(("enrichment: assay_gene_map", enrichment["assay_gene_map"]))
+    reversal = config.get("reversal", {})
+    if "library" in reversal:
+        named += [
+            ("reversal: library", str(Path(reversal["library"]) / name))
+            for name in ("drugs.tsv", "target_axes.tsv", "observed_signatures.tsv")
+        ]
+    for i, item in enumerate(reversal.get("empirical", [])):
+        named += [(f"reversal: empirical[{i}]: npx", p) for p in item["npx"]]
+        named.append((f"reversal: empirical[{i}]: sample_sheet", item["sample_sheet"]))
     for key, path in named:
         if not Path(path).is_file():
             raise InputError(
@@ -132,4 +141,7 @@ def resolve_resources(config: dict, pipeline_dir: str | Path) -> dict:
         enrichment["collections"] = {k: resolve(v) for k, v in enrichment["collections"].items()}
     if "assay_gene_map" in enrichment:
         enrichment["assay_gene_map"] = resolve(enrichment["assay_gene_map"])
+    reversal = config.get("reversal", {})
+    if "library" in reversal:
+        reversal["library"] = resolve(reversal["library"])
     return config

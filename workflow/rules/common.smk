@@ -10,6 +10,7 @@ from proteosig.config import (
     resolve_resources,
     validate_config,
 )
+from proteosig.differential.design import safe_name
 from proteosig.differential.run import build_contrasts, check_model_config
 from proteosig.errors import InputError
 from proteosig.io.sample_sheet import read_table
@@ -70,6 +71,9 @@ try:
         subgroup_name(item, SIGNATURES): item
         for item in config["similarity"]["subgroups"]
     }
+    EMPIRICAL = {
+        safe_name(item["drug"]): item for item in config["reversal"]["empirical"]
+    }
 except InputError as err:
     sys.stderr.write(f"\nproteosig error: {err.message}\n\n")
     sys.exit(1)
@@ -78,6 +82,7 @@ except InputError as err:
 wildcard_constraints:
     contrast="|".join(CONTRASTS),
     subgroup="|".join(SUBGROUPS) or "no_subgroups",
+    drug="|".join(EMPIRICAL) or "no_empirical_drugs",
 
 
 RESULTS = "results"
@@ -151,12 +156,39 @@ SIMILARITY_OUTPUTS = [
     f"{RESULTS}/similarity/dep_overlap.tsv",
     f"{RESULTS}/similarity/patient_scores.tsv",
     f"{RESULTS}/similarity/carrier_fractions.tsv",
+    f"{RESULTS}/similarity/signature_carriage.tsv",
     *expand(
         f"{RESULTS}/similarity/subgroups/{{subgroup}}.{{ext}}",
         subgroup=list(SUBGROUPS),
         ext=("tsv", "json"),
     ),
     *SIMILARITY_FIGURES,
+]
+
+
+REVERSAL_LIBRARY_FILES = [
+    str(Path(config["reversal"]["library"]) / name)
+    for name in (
+        "drugs.tsv",
+        "target_axes.tsv",
+        "observed_signatures.tsv",
+        "drug_classes.tsv",
+    )
+    if (Path(config["reversal"]["library"]) / name).exists()
+    or name != "drug_classes.tsv"
+]
+REVERSAL_FIGURES = [
+    f"{RESULTS}/reversal/figures/{name}.{ext}"
+    for name in [f"ranked_{c}" for c in CONTRASTS] + ["patient_drug_heatmap"]
+    for ext in ("png", "pdf")
+]
+REVERSAL_OUTPUTS = [
+    f"{RESULTS}/reversal/drug_signatures.tsv",
+    f"{RESULTS}/reversal/drugs.tsv",
+    f"{RESULTS}/reversal/patients.tsv",
+    *expand(f"{RESULTS}/reversal/{{contrast}}.tsv", contrast=CONTRASTS),
+    *expand(f"{RESULTS}/reversal/subgroups/{{subgroup}}.tsv", subgroup=list(SUBGROUPS)),
+    *REVERSAL_FIGURES,
 ]
 
 
@@ -167,6 +199,7 @@ def final_outputs():
         + DIFFERENTIAL_OUTPUTS
         + ENRICHMENT_OUTPUTS
         + SIMILARITY_OUTPUTS
+        + REVERSAL_OUTPUTS
     )
 
 

@@ -73,13 +73,14 @@ rule similarity_overlap:
 
 
 rule similarity_patients:
-    """Leave-one-out signature scores per sample, carrier calls and fractions."""
+    """Leave-one-out signature scores per sample, carrier calls, carriage tests."""
     input:
         matrix=rules.qc.output.matrix,
         samples=rules.qc.output.samples,
     output:
         scores=f"{RESULTS}/similarity/patient_scores.tsv",
         fractions=f"{RESULTS}/similarity/carrier_fractions.tsv",
+        carriage=f"{RESULTS}/similarity/signature_carriage.tsv",
     log:
         f"{LOGS}/similarity_patients.log",
     benchmark:

@@ -4,7 +4,12 @@ import pandas as pd
 
 from proteosig.io.tables import read_parquet, write_tsv
 from proteosig.runner import log, run_step
-from proteosig.similarity.patients import PatientSettings, call_carriers, signature_scores
+from proteosig.similarity.patients import (
+    PatientSettings,
+    call_carriers,
+    carriage_tests,
+    signature_scores,
+)
 
 
 def main(snakemake):
@@ -32,6 +37,7 @@ def main(snakemake):
         log.info("%s: carrier threshold %.3f", signature, threshold)
     write_tsv(flagged, snakemake.output.scores)
     write_tsv(fractions, snakemake.output.fractions)
+    write_tsv(carriage_tests(scores, control_group=params.control_group), snakemake.output.carriage)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -8,7 +8,7 @@ import pandas as pd
 
 from proteosig.io.tables import read_parquet, write_tsv
 from proteosig.runner import log, run_step
-from proteosig.similarity.run import SimilaritySettings, similarity_table
+from proteosig.similarity.run import PAIR_COLUMNS, SimilaritySettings, similarity_table
 
 
 def main(snakemake):
@@ -20,6 +20,12 @@ def main(snakemake):
         matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
         features = "proteins"
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
+    if matrix.shape[1] < 3:
+        log.warning("only %d %s: too few to compare signatures", matrix.shape[1], features)
+        empty = pd.DataFrame(columns=PAIR_COLUMNS)
+        empty.insert(2, "features", features)
+        write_tsv(empty, snakemake.output[0])
+        return
     settings = SimilaritySettings(**snakemake.params.similarity)
     log.info(
         "%d samples x %d %s; %d permutations per direction, %d bootstrap resamples",

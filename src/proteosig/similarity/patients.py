@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from proteosig.differential.design import default_formula, design_matrix, safe_name
 from proteosig.errors import InputError
@@ -102,6 +103,35 @@ def signature_scores(
     ``matrix`` is samples x proteins (the analysis matrix). Returns one row per sample:
     ``sample_id``, ``group`` and ``score_<signature>`` for each group of ``groups``.
     """
+    return _leave_one_out(
+        matrix, samples, groups=groups, group_levels=group_levels, control_group=control_group,
+        covariates=covariates, formula=formula, factors=factors, settings=settings,
+    )[0]  # fmt: skip
+
+
+def control_deviations(
+    matrix: pd.DataFrame,
+    samples: pd.DataFrame,
+    *,
+    group_levels: list[str],
+    control_group: str,
+    covariates: list[str],
+    formula: str | None = None,
+    factors: list[str] = (),
+) -> pd.DataFrame:
+    """Samples x proteins: each sample's leave-one-out deviation from its expected control
+    value (its own covariates), in residual-SD units (the z of the module docstring)."""
+    return _leave_one_out(
+        matrix, samples, groups=[], group_levels=group_levels, control_group=control_group,
+        covariates=covariates, formula=formula, factors=factors, settings=PatientSettings(),
+        keep_deviations=True,
+    )[1]  # fmt: skip
+
+
+def _leave_one_out(
+    matrix, samples, *, groups, group_levels, control_group, covariates, formula, factors,
+    settings, keep_deviations=False,
+):  # fmt: skip
     sheet, design = _design(
         matrix,
         samples,
@@ -147,6 +177,7 @@ def signature_scores(
         contrasts[group] = c
 
     out = {g: np.full(y.shape[0], np.nan) for g in groups}
+    deviations = np.full(y.shape, np.nan) if keep_deviations else None
     top_n = int(min(settings.top_n, int(ok.sum())))
     for start in range(0, y.shape[0], settings.block_size):
         rows = slice(start, start + settings.block_size)
@@ -161,6 +192,8 @@ def signature_scores(
             sigma = np.sqrt(rss_loo / df_loo)
             mu = as_control[rows] @ beta.T - np.einsum("ijk,ik->ij", ax, as_control[rows]) * w
             z = (y[rows] - mu) / sigma
+            if deviations is not None:
+                deviations[rows] = z
             for group, c in contrasts.items():
                 g = ax @ c  # c' A^-1 x_i
                 logfc = (beta @ c)[None, :] - g * w
@@ -171,7 +204,9 @@ def signature_scores(
     table = pd.DataFrame({"sample_id": sheet["sample_id"].astype(str), "group": sheet["group"]})
     for group in groups:
         table[f"score_{safe_name(group)}_vs_{control_column}"] = out[group]
-    return table
+    if deviations is not None:
+        deviations = pd.DataFrame(deviations, index=table["sample_id"], columns=matrix.columns)
+    return table, deviations
 
 
 def _project(weights: np.ndarray, t: np.ndarray, z: np.ndarray, top_n: int) -> np.ndarray:
@@ -225,3 +260,41 @@ def call_carriers(
             )
     out.attrs["thresholds"] = thresholds
     return out, pd.DataFrame(rows)
+
+
+def carriage_tests(scores: pd.DataFrame, *, control_group: str) -> pd.DataFrame:
+    """Does group g carry signature s more than the controls do?
+
+    For every non-control group and every signature: the AUC of the group's scores
+    against the controls' (0.5 = no more than controls) and a one-sided Mann-Whitney p,
+    BH across the table. Valid because every score is leave-one-out: a control's score
+    does not use that control, so under "g is exchangeable with the controls" the two
+    sets of scores are exchangeable too, and the shared-control artefact of
+    signature-level correlations does not arise.
+    """
+    groups = scores["group"].astype(str)
+    controls = groups == control_group
+    rows = []
+    for column in [c for c in scores.columns if c.startswith("score_")]:
+        reference = scores.loc[controls, column].dropna().to_numpy(float)
+        for group in [g for g in pd.unique(groups) if g != control_group]:
+            values = scores.loc[groups == group, column].dropna().to_numpy(float)
+            if values.size == 0 or reference.size == 0:
+                continue
+            test = stats.mannwhitneyu(values, reference, alternative="greater")
+            rows.append(
+                {
+                    "group": group,
+                    "signature": column.removeprefix("score_"),
+                    "n": int(values.size),
+                    "n_controls": int(reference.size),
+                    "median_score": float(np.median(values)),
+                    "median_control_score": float(np.median(reference)),
+                    "auc_vs_controls": float(test.statistic / (values.size * reference.size)),
+                    "p_value": float(test.pvalue),
+                }
+            )
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table["fdr"] = stats.false_discovery_control(table["p_value"], method="bh")
+    return table

@@ -81,14 +81,25 @@ def _cosine(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.dot(x, y) / denominator) if denominator > 0 else np.nan
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks; argsort when there are no ties (the usual case for t and logFC),
+    because scipy's rankdata costs more than the refit it ranks in a permutation loop."""
+    order = np.argsort(x, kind="stable")
+    if np.any(np.diff(x[order]) == 0):
+        return stats.rankdata(x)
+    ranks = np.empty(x.size)
+    ranks[order] = np.arange(1, x.size + 1)
+    return ranks
+
+
 def _metric(name: str, a_fc, b_fc, a_t, b_t) -> float:
     """One metric on vectors already restricted to the shared finite proteins."""
     if name == "spearman_logfc":
-        return _pearson(stats.rankdata(a_fc), stats.rankdata(b_fc))
+        return _pearson(_ranks(a_fc), _ranks(b_fc))
     if name == "pearson_logfc":
         return _pearson(a_fc, b_fc)
     if name == "spearman_t":
-        return _pearson(stats.rankdata(a_t), stats.rankdata(b_t))
+        return _pearson(_ranks(a_t), _ranks(b_t))
     if name == "pearson_t":
         return _pearson(a_t, b_t)
     if name == "mean_product_t":
@@ -170,6 +181,21 @@ class _Refitter:
         with np.errstate(invalid="ignore", divide="ignore"):
             t = logfc / unscaled / np.sqrt(s2_post)[:, None]
         return logfc, t
+
+    def logfc(self, codes, pairs, rows=None):
+        """Only the contrasts' logFC (proteins x pairs): no variance moderation, so a
+        permutation costs one least-squares solve."""
+        rows = np.arange(len(self.names)) if rows is None else np.asarray(rows)
+        present = np.unique(codes)
+        one_hot = (codes[:, None] == present[None, :]).astype(float)
+        x = np.column_stack([one_hot, self.covariates[rows]])
+        c = np.zeros((x.shape[1], len(pairs)))
+        for k, (case, control) in enumerate(pairs):
+            c[np.searchsorted(present, case), k] = 1.0
+            c[np.searchsorted(present, control), k] = -1.0
+        if self.complete:
+            return self._fit_complete(x, c, rows)[0]
+        return self._fit_masked(x, c, rows)[0]
 
     def _fit_complete(self, x, c, rows):
         """lmFit + contrasts.fit for proteins without missing values: one QR, numpy only.

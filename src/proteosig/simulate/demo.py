@@ -845,8 +845,8 @@ def build_truth_effects(
 ) -> pd.DataFrame:
     """Per assay x contrast (AD, PSO, MDD, MDD_TH2; each vs HC) the log2FC applied.
 
-    MDD is the population average: MDD core effects + phi x the Th2-subset effects
-    (phi = share of MDD in the subset); MDD_TH2 is the subset itself: core + Th2. The
+    MDD is the population average: MDD core effects + phi x the subset's effects
+    (phi = share of MDD in the subset); MDD_TH2 is the subset itself: core + AD-like. The
     expected measured difference (``log2fc_expected_measured``) accounts for the
     background floor, which attenuates effects on assays that are mostly below LOD.
     """
@@ -1166,8 +1166,9 @@ edit them by hand: change the code or the effects table and regenerate.
 
 - {n_total} study samples: {groups}. Adults {age_min}-{age_max} years (integer ages,
   roughly uniform on 18-70), {n_male} men ({pct_male:.1f} %).
-- {n_th2} of {n_mdd} MDD samples form a Th2-high subset that carries the AD Th2 effects
-  (label `MDD_TH2`); the other MDD samples do not.
+- {n_th2} of {n_mdd} MDD samples form an AD-like, Th2-high subset that carries every AD
+  effect at the AD size (label `MDD_TH2`); the other MDD samples do not. All MDD samples
+  carry the MDD core effects, including a modest IL-13 rise.
 - Sample IDs `S001`...`S{n_total:03d}` are assigned in random order and do not reveal
   the group.
 - Two plates, each group split evenly between them and the wells shuffled. Each plate
@@ -1287,7 +1288,8 @@ Brunner 2017 abstract reports PI3, E-selectin and MMP12 as correlating with seve
 skin rather than as an AD-vs-control difference; Wang 2022 (plasma, psoriasis) compares
 treated with untreated patients, not with controls; the Glickman 2025 abstract attributes
 IL-6 and CXCL10 to "HS and/or psoriasis", and its DOI was not verified. The shape of the
-MDD Th2 subset (its size and effect sizes copied from AD) is a simulation assumption.
+MDD AD-like subset (half of MDD, carrying the AD effects at the AD sizes) is a simulation
+assumption.
 
 Sources:
 

@@ -1,0 +1,173 @@
+"""The reversal stage: score every drug against one disease signature, with its nulls.
+
+Per contrast and drug: CMap connectivity, the reversal correlation and the share of DEPs
+reversed. ``reversal_score`` is the score drugs are ranked and tested by: the reversal
+correlation by default (it uses the signatures' weights: an observed or empirical log2FC
+of -1.8 counts more than one of -0.4, which the unweighted KS statistic of CMap cannot
+see), or -connectivity (``rank_by: connectivity``). Two p-values for it:
+
+``p_gene``  signature-size-preserving null: the disease's proteins are permuted (t,
+            logFC and DEP calls together), which is the same as drawing random drug
+            signatures of the same up/down sizes and weights from the measured proteins.
+``p_label`` the disease side: sample labels of the contrast's two groups are permuted
+            and the signature refitted (same design and covariates; limma-default
+            moderation), so the null keeps the proteins' correlation.
+
+Both are BH-adjusted across drugs; a drug is called when both FDRs are below the
+threshold. Rank stability: the samples are resampled within groups, the signature
+refitted and the drugs ranked again; ``top3_fraction`` is the share of resamples with the
+drug in the top 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from proteosig.differential.design import default_formula, safe_name
+from proteosig.differential.table import adjust_bh
+from proteosig.errors import InputError
+from proteosig.reversal.scores import connectivity, dep_reversal, reversal_correlation
+from proteosig.similarity.signatures import _Refitter
+
+
+@dataclass(frozen=True)
+class ReversalSettings:
+    rank_by: str = "correlation"
+    gene_permutations: int = 1000
+    label_permutations: int = 1000
+    bootstrap: int = 200
+    fdr_threshold: float = 0.05
+    top: int = 3
+
+
+def contrast_groups(expression: str, groups: list[str]) -> tuple[str, str] | None:
+    """``('MDD', 'HC')`` for ``MDD-HC`` when both sides are single groups, else None."""
+    names = {safe_name(g): g for g in groups}
+    parts = [p.strip() for p in expression.replace(" ", "").split("-")]
+    if len(parts) == 2 and all(p in names for p in parts):
+        return names[parts[0]], names[parts[1]]
+    return None
+
+
+def _disease_vectors(table: pd.DataFrame, assays: list[str]):
+    indexed = table.set_index(table["assay_id"].astype(str)).reindex(assays)
+    t = indexed["t"].to_numpy(dtype=float)
+    logfc = indexed["logFC"].to_numpy(dtype=float)
+    dep = indexed["significant"].astype(str).str.lower().eq("true").to_numpy()
+    return t, logfc, dep
+
+
+def score_contrast(
+    table: pd.DataFrame,
+    weights: pd.DataFrame,
+    info: pd.DataFrame,
+    *,
+    matrix: pd.DataFrame | None = None,
+    samples: pd.DataFrame | None = None,
+    groups: tuple[str, str] | None = None,
+    group_levels: list[str] = (),
+    covariates: list[str] = (),
+    formula: str | None = None,
+    settings: ReversalSettings = ReversalSettings(),
+    seed: int,
+    progress=None,
+) -> pd.DataFrame:
+    """One row per drug, ranked by reversal score (see the module docstring).
+
+    ``table`` is a differential table (``assay_id, logFC, t, significant``); ``weights``
+    drugs x assays. The label null and the bootstrap need ``matrix``, ``samples`` and the
+    contrast's two ``groups``; without them those columns are missing (NaN).
+    """
+    assays = [str(a) for a in weights.columns]
+    missing = [c for c in ("assay_id", "logFC", "t", "significant") if c not in table.columns]
+    if missing:
+        raise InputError("reversal", "differential table lacks " + ", ".join(missing))
+    w = weights.to_numpy(dtype=float)
+    usable = np.abs(w).sum(axis=1) > 0
+    t, logfc, dep = _disease_vectors(table, assays)
+    if settings.rank_by not in ("correlation", "connectivity"):
+        raise InputError("config", f"unknown rank_by {settings.rank_by!r}",
+                         expected="correlation or connectivity")  # fmt: skip
+    by_correlation = settings.rank_by == "correlation"
+
+    def score(t_rows, fc_rows):
+        if by_correlation:
+            return reversal_correlation(w, fc_rows)
+        return -connectivity(w, t_rows)
+
+    observed = score(t, logfc)[0]
+    rng = np.random.default_rng(seed)
+
+    order = np.argsort(rng.random((settings.gene_permutations, len(assays))), axis=1)
+    null = score(t[order], logfc[order])
+    p_gene = (1 + np.sum(null >= observed[None, :] - 1e-12, axis=0)) / (
+        1 + settings.gene_permutations
+    )
+    if progress:
+        progress("protein-label null done")
+
+    p_label = np.full(len(w), np.nan)
+    top_fraction = np.full(len(w), np.nan)
+    if groups is not None and matrix is not None and samples is not None:
+        levels = list(group_levels)
+        model = _Refitter(matrix, samples, levels, formula or default_formula(list(covariates)))
+        order_index = [str(a) for a in matrix.columns]
+        align = np.array([order_index.index(a) for a in assays])
+        case, reference = levels.index(groups[0]), levels.index(groups[1])
+        codes = model.codes
+
+        def refit(cd, rows=None):
+            if by_correlation:
+                fc = model.logfc(cd, [(case, reference)], rows=rows)[align, 0]
+                return score(None, fc)[0]
+            _, t_new = model.signatures(cd, [(case, reference)], rows=rows)
+            return score(t_new[align, 0], None)[0]
+
+        pool = np.flatnonzero(np.isin(codes, (case, reference)))
+        null_label = np.empty((settings.label_permutations, len(w)))
+        for i in range(settings.label_permutations):
+            permuted = codes.copy()
+            permuted[pool] = codes[rng.permutation(pool)]
+            null_label[i] = refit(permuted)
+        p_label = (1 + np.sum(null_label >= observed[None, :] - 1e-12, axis=0)) / (
+            1 + settings.label_permutations
+        )
+        if progress:
+            progress("sample-label null done")
+        members = [np.flatnonzero(codes == c) for c in np.unique(codes)]
+        in_top = np.zeros(len(w))
+        for _ in range(settings.bootstrap):
+            rows = np.concatenate([rng.choice(m, size=m.size, replace=True) for m in members])
+            boot = refit(codes[rows], rows)
+            boot[~usable] = -np.inf
+            rank = pd.Series(boot).rank(ascending=False, method="min").to_numpy()
+            in_top += rank <= settings.top
+        if settings.bootstrap:
+            top_fraction = in_top / settings.bootstrap
+        if progress:
+            progress("bootstrap done")
+
+    p_gene[~usable] = np.nan
+    p_label[~usable] = np.nan
+    out = info.set_index("drug").reindex(weights.index).rename_axis("drug").reset_index()
+    out.insert(1, "reversal_score", np.where(usable, observed, np.nan))
+    out.insert(2, "connectivity", np.where(usable, connectivity(w, t)[0], np.nan))
+    out.insert(
+        3, "reversal_correlation", np.where(usable, reversal_correlation(w, logfc)[0], np.nan)
+    )
+    out.insert(
+        4, "dep_reversed_pct", np.where(usable, 100 * dep_reversal(w, logfc, dep)[0], np.nan)
+    )
+    out.insert(5, "ranked_by", settings.rank_by)
+    out["p_gene"] = p_gene
+    out["fdr_gene"] = adjust_bh(p_gene)
+    out["p_label"] = p_label
+    out["fdr_label"] = adjust_bh(p_label)
+    fdr = np.fmax(out["fdr_gene"], out["fdr_label"])
+    out["significant"] = (fdr < settings.fdr_threshold) & (out["reversal_score"] > 0)
+    out[f"top{settings.top}_fraction"] = top_fraction
+    out.insert(1, "rank", out["reversal_score"].rank(ascending=False, method="min"))
+    return out.sort_values(["rank", "drug"], kind="stable").reset_index(drop=True)
