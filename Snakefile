@@ -15,6 +15,9 @@ if not workflow.overwrite_configfiles:
     configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/qc.smk"
@@ -22,6 +25,7 @@ include: "workflow/rules/differential.smk"
 include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/similarity.smk"
 include: "workflow/rules/reversal.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

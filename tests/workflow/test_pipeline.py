@@ -61,6 +61,23 @@ def test_small_study_runs_every_stage(tmp_path):
     for rule in ("ingest", "qc", "qc_figures"):
         assert (tmp_path / "results" / "logs" / f"{rule}.log").exists()
         assert (tmp_path / "results" / "benchmarks" / f"{rule}.tsv").exists()
+    similarity = pd.read_csv(tmp_path / "results" / "similarity" / "signature_similarity.tsv",
+                             sep="\t")  # fmt: skip
+    assert similarity[["signature_a", "signature_b"]].values.tolist() == [["AD_vs_HC", "MDD_vs_HC"]]
+    reversal = pd.read_csv(tmp_path / "results" / "reversal" / "MDD_vs_HC.tsv", sep="\t")
+    assert len(reversal) >= 27  # every library drug, usable or not
+
+    # the report: self-contained, every stage present, captions filled from the config
+    report = tmp_path / "report.html"
+    result = snakemake(tmp_path, config, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = report.read_text()
+    for category in ("0. Methods", "1. QC", "2. Differential", "3. Enrichment", "4. Similarity",
+                     "5. Reversal"):  # fmt: skip
+        assert category in text
+    assert "Volcano plot of" in text and "BH-adjusted p &lt; 0.05" in text
+    assert "1000 permutations per direction" in text  # the similarity config, rendered
+    assert "https://" not in text.split("<script>")[0]  # nothing fetched when opened
 
 
 def test_config_typo_stops_before_any_job(tmp_path):

@@ -14,6 +14,7 @@ from proteosig.differential.design import safe_name
 from proteosig.differential.run import build_contrasts, check_model_config
 from proteosig.errors import InputError
 from proteosig.io.sample_sheet import read_table
+from snakemake.io import report as mark_for_report  # 'report(' opens a directive here
 from proteosig.similarity.run import disease_groups, signature_name, subgroup_name
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -108,9 +109,10 @@ QC_TABLES = [
     f"{RESULTS}/qc/plate_adjustments.tsv",
     f"{RESULTS}/qc/qc_summary.json",
 ]
+QC_FIGURE_NAMES = ("pca", "iqr_median", "npx_by_plate", "below_lod", "plate_effects")
 QC_FIGURES = [
     f"{RESULTS}/qc/figures/{name}.{ext}"
-    for name in ("pca", "iqr_median", "npx_by_plate", "below_lod", "plate_effects")
+    for name in QC_FIGURE_NAMES
     for ext in ("png", "pdf")
 ]
 QC_OUTPUTS = QC_TABLES + QC_FIGURES
@@ -200,7 +202,33 @@ def final_outputs():
         + ENRICHMENT_OUTPUTS
         + SIMILARITY_OUTPUTS
         + REVERSAL_OUTPUTS
+        + [f"{RESULTS}/report/methods.html"]
     )
+
+
+def reported(paths, category, subcategory=None, captions=None):
+    """PNG figures marked for Snakemake's report (PDFs stay plain outputs).
+
+    A figure's caption is workflow/report/<caption>.rst, where <caption> is looked up by
+    the file's stem in ``captions`` (default: the stem itself).
+    """
+    captions = captions or {}
+    marked = []
+    for path in paths:
+        if not str(path).endswith(".png"):
+            marked.append(path)
+            continue
+        stem = Path(str(path)).stem
+        caption = captions.get(stem, stem)
+        marked.append(
+            mark_for_report(
+                path,
+                caption=f"../report/{caption}.rst",
+                category=category,
+                subcategory=subcategory,
+            )
+        )
+    return marked
 
 
 def section(name, *keys):

@@ -41,7 +41,12 @@ rule differential_table:
     output:
         table=f"{RESULTS}/differential/{{contrast}}.tsv",
         about=f"{RESULTS}/differential/{{contrast}}.json",
-        volcano=f"{RESULTS}/differential/figures/volcano_{{contrast}}.png",
+        volcano=report(
+            f"{RESULTS}/differential/figures/volcano_{{contrast}}.png",
+            caption="../report/volcano.rst",
+            category="2. Differential",
+            subcategory="{contrast}",
+        ),
         volcano_pdf=f"{RESULTS}/differential/figures/volcano_{{contrast}}.pdf",
     log:
         f"{LOGS}/differential_table_{{contrast}}.log",
@@ -62,7 +67,11 @@ rule differential_summary:
     input:
         tables=expand(f"{RESULTS}/differential/{{contrast}}.tsv", contrast=CONTRASTS),
     output:
-        f"{RESULTS}/differential/summary.tsv",
+        report(
+            f"{RESULTS}/differential/summary.tsv",
+            caption="../report/dep_summary.rst",
+            category="2. Differential",
+        ),
     log:
         f"{LOGS}/differential_summary.log",
     benchmark:

@@ -125,7 +125,7 @@ rule enrichment_figures:
         gsea=expand(f"{RESULTS}/enrichment/gsea/{{contrast}}.tsv", contrast=CONTRASTS),
         ora=expand(f"{RESULTS}/enrichment/ora/{{contrast}}.tsv", contrast=CONTRASTS),
     output:
-        ENRICHMENT_FIGURES,
+        reported(ENRICHMENT_FIGURES, "3. Enrichment"),
     log:
         f"{LOGS}/enrichment_figures.log",
     benchmark:

@@ -37,7 +37,11 @@ rule qc_figures:
         pca=rules.qc.output.pca,
         summary=rules.qc.output.summary,
     output:
-        QC_FIGURES,
+        reported(
+            QC_FIGURES,
+            "1. QC",
+            captions={n: f"qc_{n}" for n in QC_FIGURE_NAMES},
+        ),
     log:
         f"{LOGS}/qc_figures.log",
     benchmark:

@@ -134,7 +134,11 @@ rule reversal_figures:
         contrasts=expand(f"{RESULTS}/reversal/{{contrast}}.tsv", contrast=CONTRASTS),
         patients=rules.reversal_patients.output[0],
     output:
-        REVERSAL_FIGURES,
+        reported(
+            REVERSAL_FIGURES,
+            "5. Reversal",
+            captions={f"ranked_{c}": "ranked_drugs" for c in CONTRASTS},
+        ),
     log:
         f"{LOGS}/reversal_figures.log",
     benchmark:

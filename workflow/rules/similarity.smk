@@ -136,7 +136,7 @@ rule similarity_figures:
         scores=rules.similarity_patients.output.scores,
         fractions=rules.similarity_patients.output.fractions,
     output:
-        SIMILARITY_FIGURES,
+        reported(SIMILARITY_FIGURES, "4. Similarity"),
     log:
         f"{LOGS}/similarity_figures.log",
     benchmark:
