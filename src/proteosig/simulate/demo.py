@@ -1011,6 +1011,11 @@ def write_demo(out_dir: str | Path, *, seed: int = DEFAULT_SEED, **kwargs) -> li
     path = out_dir / "README.md"
     path.write_text(render_readme(cohort, observed_effects(cohort)), encoding="utf-8")
     written.append(path)
+
+    # the paired pre/post data of the reversal stage's empirical path (its own seed)
+    from proteosig.simulate.prepost import write_prepost
+
+    written += write_prepost(out_dir / "dupilumab_prepost")
     return sorted(written)
 
 

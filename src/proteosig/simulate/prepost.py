@@ -23,6 +23,28 @@ import pandas as pd
 from proteosig.errors import InputError
 from proteosig.simulate.demo import REPO_ROOT, simulate_demo
 
+README = """# SYNTHETIC dupilumab pre/post data (demo)
+
+Simulated, not measured. 20 atopic dermatitis patients at baseline (`W0`) and week 16
+(`W16`) of dupilumab, Olink Target 96 (four panels), so that the reversal stage's
+empirical-signature path runs on the demo by default.
+
+- Baseline: the AD patients of a demo cohort simulated with the main demo's model
+  (`proteosig.simulate.prepost`, seed 20260522): realistic serum levels, LOD and protein
+  correlation from Gisby et al. 2021 (CC BY 4.0).
+- Week 16: the same values plus the planted changes (`planted_changes.tsv`) plus
+  within-patient noise (SD 0.25 NPX).
+- Planted changes: dupilumab rows of `resources/drugs/observed_signatures.tsv`: serum and
+  plasma rows at their reported log2FC (Hamilton JD et al., Clin Exp Allergy
+  2021;51:915-931, PMID 34037993: CCL17, CCL26, IgE, periostin; only CCL17 is on these
+  panels), skin tape-strip rows (He H et al., Front Immunol 2020;11:1768) at -0.5 log2FC,
+  an assumption (serum changes are usually smaller than skin changes).
+
+Files: `npx.csv` (Olink long, `;`), `samples.tsv` (`sample_id, group, subject, age,
+sex`), `planted_changes.tsv`. `proteosig simulate-demo --out resources/demo` regenerates
+them with the rest of the demo, byte for byte.
+"""
+
 WITHIN_SD = 0.25
 SKIN_TO_SERUM = -0.5
 DEFAULT_SEED = 20260522
@@ -83,12 +105,15 @@ def simulate_prepost(
 
 
 def write_prepost(out_dir: str | Path, **kwargs) -> list[Path]:
-    """Write ``npx.csv`` (Olink long, ';'), ``samples.tsv`` and ``planted_changes.tsv``."""
+    """Write ``npx.csv`` (Olink long, ';'), ``samples.tsv``, ``planted_changes.tsv`` and
+    ``README.md``; ``proteosig simulate-demo`` calls it for ``resources/demo``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     long, sheet, changes = simulate_prepost(**kwargs)
-    paths = [out_dir / "npx.csv", out_dir / "samples.tsv", out_dir / "planted_changes.tsv"]
+    paths = [out_dir / "npx.csv", out_dir / "samples.tsv", out_dir / "planted_changes.tsv",
+             out_dir / "README.md"]  # fmt: skip
     long.to_csv(paths[0], sep=";", index=False, lineterminator="\n")
     sheet.to_csv(paths[1], sep="\t", index=False, lineterminator="\n")
     changes.to_csv(paths[2], sep="\t", index=False, lineterminator="\n")
+    paths[3].write_text(README, encoding="utf-8")
     return paths
