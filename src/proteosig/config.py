@@ -84,6 +84,29 @@ def check_consistency(config: dict, *, source: str) -> None:
             where="samples: covariates",
             fix="remove it from 'covariates'",
         )
+    if samples.get("id_column") and samples["id_column"] == samples["group_column"]:
+        raise InputError(
+            source,
+            f"'id_column' and 'group_column' are both {samples['id_column']!r}",
+            where="samples",
+            expected="one column of sample IDs and another of groups",
+            fix="name the sample-ID column in 'id_column' and the group column in 'group_column'",
+        )
+    inputs = config.get("inputs", {})
+    vendor_formats = ("olink_long", "npx_manager_xlsx")
+    if inputs.get("protein_annotation") and inputs.get("format") in vendor_formats:
+        raise InputError(
+            source,
+            f"'protein_annotation' is set but 'format' is {inputs['format']!r}",
+            where="inputs",
+            expected="a protein annotation only for wide matrices",
+            fix="set 'format: wide' (or auto), or remove 'protein_annotation'",
+        )
+    pattern = samples.get("control_sample_pattern")
+    if pattern not in (None, "olink"):
+        from proteosig.ingest import compile_control_pattern
+
+        compile_control_pattern(pattern)
 
 
 def check_input_files(config: dict) -> None:
@@ -93,6 +116,8 @@ def check_input_files(config: dict) -> None:
         ("inputs: sample_sheet", config["inputs"]["sample_sheet"]),
         ("inputs: symbol_table", config["inputs"]["symbol_table"]),
     ]
+    if config["inputs"].get("protein_annotation"):
+        named.append(("inputs: protein_annotation", config["inputs"]["protein_annotation"]))
     enrichment = config.get("enrichment", {})
     named += [
         (f"enrichment: collections: {k}", v) for k, v in enrichment.get("collections", {}).items()

@@ -310,15 +310,43 @@ def test_corrupted_olinkid_cell_is_an_error(write_xlsx, npx_rows):
     assert "'OD3:BC3' is not an OlinkID" in str(err.value)
 
 
-def test_corrupted_npx_data_summary_cell_is_harmless(write_xlsx, cam_rows):
+def test_corrupted_npx_data_summary_cell_is_an_error(write_xlsx, cam_rows):
     # Nijmegen 'INF plate 2' has 'OD3:BC3link INFLAMMATION(v.3021)' in B2, next to
-    # 'NPX data'; the panel comes from the intact 'Panel' row, so the sheet reads fine.
+    # 'NPX data', where NPX Manager writes nothing: the sheet was edited after export (its
+    # values were re-normalised by hand), so it is refused with the cell named.
     rows = cam_rows(panel="Olink INFLAMMATION(v.3021)")
     rows[1] = ["NPX data", "OD3:BC3link INFLAMMATION(v.3021)"]
     del rows[2]  # the sheet also lost the blank row above 'Panel'
-    frame = read_npx_manager(write_xlsx("corrupt.xlsx", {"INF plate 2": rows}))
+    path = write_xlsx("corrupt.xlsx", {"INF plate 2": rows})
+    with pytest.raises(InputError) as err:
+        read_npx_manager(path)
+    message = str(err.value)
+    assert "(sheet 'INF plate 2', row 2, column B)" in message
+    assert "'OD3:BC3link INFLAMMATION(v.3021)' in cell B2" in message
+    assert "clear that cell" in message
+    rows[1] = ["NPX data"]  # cleared: reads
+    frame = read_npx_manager(write_xlsx("cleared.xlsx", {"INF plate 2": rows}))
     assert set(frame["panel"]) == {"INF"}
     assert frame["sample_id"].nunique() == 3
+
+
+def test_block_shifted_right_is_named(write_xlsx, npx_rows):
+    rows = [[None, None, *row] for row in npx_rows()]
+    path = write_xlsx("shifted.xlsx", {"INF": rows})
+    assert not looks_like_npx_manager(path)
+    with pytest.raises(InputError) as err:
+        read_npx_manager(path)
+    message = str(err.value)
+    assert "in column C (rows 9-11) instead of column A" in message
+    assert "delete the columns before column C (A-B)" in message
+
+
+def test_infinite_npx_is_an_error(write_xlsx, npx_rows):
+    rows = npx_rows()
+    row = excel_row(rows, "S2")
+    rows[row - 1][1] = "Inf"
+    with pytest.raises(InputError, match=rf"row {row}, column B\).*'Inf'"):
+        read_npx_manager(write_xlsx("inf.xlsx", {"INF": rows}))
 
 
 def test_qc_column_with_olinkid_is_an_error(write_xlsx, npx_rows):
@@ -562,22 +590,19 @@ def test_nijmegen_plate1_panels(nijmegen_plate1):
 
 
 @shared
-def test_nijmegen_corrupted_header_sheet_parses():
+def test_nijmegen_corrupted_header_sheet_is_refused():
     # 'INF plate 2' B2 reads 'OD3:BC3link INFLAMMATION(v.3021)' (a range reference typed
-    # into the summary). The 'Panel' row and the three header rows are intact.
-    frame = read_npx_manager(NIJMEGEN, sheets="INF plate 2")
-    assert set(frame["panel"]) == {"INF"}
-    assert frame["sample_id"].nunique() == 88 and frame["assay"].nunique() == 92
-    assert set(frame["plate"]) == {"COVOLINK_INF-plt2_01042020"}
-    assert frame["normalization"].isna().all()  # this sheet has no Normalization footer
-    assert frame["lod"].notna().all()
-
+    # into the summary, next to 'NPX data'); the sheet's values were re-normalised by the
+    # authors. Reading it, alone or with the whole workbook, stops on that cell.
     wb = openpyxl.load_workbook(NIJMEGEN, read_only=True, data_only=True)
-    ws = wb["INF plate 2"]
-    assert ws["B2"].value == "OD3:BC3link INFLAMMATION(v.3021)"
-    sample, npx = ws["A8"].value, ws["E8"].value
+    assert wb["INF plate 2"]["B2"].value == "OD3:BC3link INFLAMMATION(v.3021)"
     wb.close()
-    assert value(frame, sample.strip(), "MCP-3") == npx
+    for sheets in ("INF plate 2", None):
+        with pytest.raises(InputError) as err:
+            read_npx_manager(NIJMEGEN, sheets=sheets)
+        message = str(err.value)
+        assert "(sheet 'INF plate 2', row 2, column B)" in message
+        assert "'OD3:BC3link INFLAMMATION(v.3021)' in cell B2" in message
 
 
 @shared

@@ -4,6 +4,7 @@ rule ingest:
         npx=config["inputs"]["npx"],
         sample_sheet=config["inputs"]["sample_sheet"],
         symbol_table=config["inputs"]["symbol_table"],
+        annotation=config["inputs"]["protein_annotation"] or [],
     output:
         long=f"{RESULTS}/ingest/npx_long.parquet",
         samples=f"{RESULTS}/ingest/samples.tsv",

@@ -8,6 +8,7 @@ from proteosig.runner import log, run_step
 
 def main(snakemake):
     samples = snakemake.params.samples
+    annotation = snakemake.input.annotation
     result = ingest(
         list(snakemake.input.npx),
         snakemake.input.sample_sheet,
@@ -22,6 +23,7 @@ def main(snakemake):
         plate_column=samples["plate_column"],
         control_sample_pattern=resolve_control_pattern(samples["control_sample_pattern"]),
         allow_unmatched=samples["allow_unmatched"],
+        protein_annotation=str(annotation) if annotation else None,
     )
     for note in result.notes:
         log.info(note)
@@ -30,6 +32,8 @@ def main(snakemake):
     write_tsv(result.controls, snakemake.output.controls)
     write_tsv(result.unmapped_assays, snakemake.output.unmapped)
     inputs = [*snakemake.input.npx, snakemake.input.sample_sheet, snakemake.input.symbol_table]
+    if annotation:
+        inputs.append(str(annotation))
     write_json(
         {
             "inputs": {str(p): sha256(p) for p in inputs},

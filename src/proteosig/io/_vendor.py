@@ -29,6 +29,8 @@ VENDOR_COLUMNS: tuple[str, ...] = (
     "missing_freq",
     "normalization",
     "source_file",
+    "assay_id",  # a reader's own stable assay key (wide matrices); missing for Olink files
+    "gene_symbol",  # a symbol the user gave (wide-matrix annotation); missing otherwise
 )
 
 STRING_COLUMNS = (
@@ -43,37 +45,67 @@ STRING_COLUMNS = (
     "assay_warning",
     "normalization",
     "source_file",
+    "assay_id",
+    "gene_symbol",
 )
 NUMERIC_COLUMNS = ("lod", "npx", "missing_freq")
 
 
-def to_number(values: pd.Series, *, source: str | Path, column: str, row_offset: int = 2):
-    """Convert to float; a value that is neither a number nor empty is an error.
+MISSING_TEXT = ("", "NA", "NaN", "nan", "NULL", "null", "-", "N/A", "n/a")
+
+
+def to_number(
+    values: pd.Series,
+    *,
+    source: str | Path,
+    column: str,
+    row_offset: int = 2,
+    where: str | None = None,
+):
+    """Convert to float; a value that is neither a finite number nor empty is an error.
 
     ``row_offset`` turns the frame position into the row number a user sees in the file
-    (2 for a CSV with one header line).
+    (2 for a CSV with one header line). 'Inf' parses as a number in pandas but is no
+    measurement, so infinite values are errors too.
     """
-    numeric = pd.to_numeric(values, errors="coerce")
-    text = values.astype("string").str.strip()
-    blank = values.isna() | text.isin(["", "NA", "NaN", "nan", "NULL", "null", "-"])
-    bad = numeric.isna() & ~blank
+    if values.dtype.kind in "fiub":
+        numeric = values.astype("float64")
+        blank = numeric.isna()
+    else:
+        numeric = pd.to_numeric(values, errors="coerce")
+        text = values.astype("string").str.strip()
+        blank = values.isna() | text.isin(MISSING_TEXT)
+    infinite = pd.Series(np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)),
+                         index=values.index)  # fmt: skip
+    bad = (numeric.isna() & ~blank) | infinite
     if bad.any():
         positions = np.flatnonzero(bad.to_numpy())
         rows = [int(p) + row_offset for p in positions]
         examples = ", ".join(repr(v) for v in values.iloc[positions[:3]].tolist())
+        kind = "infinite" if infinite[bad].all() else "non-numeric"
         raise InputError(
             source,
-            f"column {column!r} holds {bad.sum()} non-numeric value(s) such as {examples}",
-            where=f"row(s) {rows_preview(rows)}",
-            expected="numbers (decimal point '.', empty or NA for missing)",
-            fix="correct or blank those cells; if the file uses a decimal comma, "
-            "re-export it with a decimal point",
+            f"column {column!r} holds {bad.sum()} {kind} value(s) such as {examples}",
+            where=f"{where + ', ' if where else ''}row(s) {rows_preview(rows)}",
+            expected="finite numbers (decimal point '.', empty or NA for missing)",
+            fix="correct or blank those cells"
+            + (
+                "; if the file uses a decimal comma, re-export it with a decimal point"
+                if kind == "non-numeric"
+                else " (an infinite value is no measurement)"
+            ),
         )
     return numeric.astype("float64")
 
 
-def finalise_vendor_frame(frame: pd.DataFrame, *, source: str | Path) -> pd.DataFrame:
-    """Add missing optional columns, strip text, and type every column."""
+def finalise_vendor_frame(
+    frame: pd.DataFrame, *, source: str | Path, row_offset: int = 2, names: dict | None = None
+) -> pd.DataFrame:
+    """Add missing optional columns, strip text, and type every column.
+
+    ``names`` maps canonical columns to the file's own header, for messages.
+    """
+    names = names or {}
     out = frame.copy()
     for column in VENDOR_COLUMNS:
         if column not in out.columns:
@@ -83,9 +115,16 @@ def finalise_vendor_frame(frame: pd.DataFrame, *, source: str | Path) -> pd.Data
         text = out[column].astype("string").str.strip()
         out[column] = text.mask(text == "", pd.NA)
     for column in NUMERIC_COLUMNS:
-        if out[column].dtype.kind != "f":
-            out[column] = to_number(out[column], source=source, column=column)
+        out[column] = to_number(
+            out[column], source=source, column=names.get(column, column), row_offset=row_offset
+        )
     missing_id = out["sample_id"].isna()
     if missing_id.all():
-        raise InputError(source, "no sample IDs found", expected="a SampleID column or row labels")
+        raise InputError(
+            source,
+            "no sample IDs found",
+            where="sample ID column",
+            expected="a SampleID column or row labels",
+            fix="fill in the sample IDs",
+        )
     return out.loc[:, list(VENDOR_COLUMNS)].reset_index(drop=True)

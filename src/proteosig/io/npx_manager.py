@@ -186,16 +186,22 @@ def looks_like_npx_manager(path) -> bool:
 
 
 @contextmanager
-def _open_workbook(path):
-    """Open an .xlsx read-only whatever its file name, turning failures into InputError."""
+def _open_workbook(path, *, what: str = "an Excel .xlsx export from Olink NPX Manager"):
+    """Open an .xlsx read-only whatever its file name, turning failures into InputError.
+
+    ``what`` names the expected file in messages (the sample sheet and wide matrices
+    are opened here too).
+    """
     source = str(path)
+    npx = "NPX Manager" in what
     try:
         handle = open(path, "rb")
     except OSError as exc:
         raise InputError(
             source,
             f"cannot open the file ({exc.strerror or exc})",
-            expected="an existing, readable NPX Manager .xlsx export",
+            where="config inputs",
+            expected=f"an existing, readable file: {what}",
             fix="check the path in the config",
         ) from exc
     with handle:
@@ -206,28 +212,34 @@ def _open_workbook(path):
             raise InputError(
                 source,
                 "is an old binary Excel (.xls) file" if legacy else "is not an .xlsx workbook",
-                expected="an Excel .xlsx export from Olink NPX Manager",
+                where="file start",
+                expected=what,
                 fix="open it in Excel and save it as .xlsx"
                 if legacy
-                else "export the NPX data from NPX Manager as Excel (.xlsx)",
+                else (
+                    "export the NPX data from NPX Manager as Excel (.xlsx)"
+                    if npx
+                    else "save it as .xlsx, or as TSV/CSV with the matching suffix"
+                ),
             )
         try:
             wb = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except (OSError, *_BROKEN_FILE_ERRORS) as exc:
-            raise _broken_file(source, exc) from exc
+            raise _broken_file(source, exc, npx=npx) from exc
         try:
             yield wb
         finally:
             wb.close()
 
 
-def _broken_file(source: str, exc: BaseException) -> InputError:
+def _broken_file(source: str, exc: BaseException, *, npx: bool = True) -> InputError:
     detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return InputError(
         source,
         f"the workbook is truncated or corrupt ({detail})",
+        where="whole file (the .xlsx zip container)",
         expected="a complete .xlsx file",
-        fix="copy or export the file again from NPX Manager",
+        fix="copy or export the file again" + (" from NPX Manager" if npx else ""),
     )
 
 
@@ -258,14 +270,38 @@ def _select_grids(wb, sheets, source: str) -> dict[str, np.ndarray]:
         if {_norm(v) for v in grid[:, 0]} & {_NPX_DATA, _UNIPROT, _OLINKID}:
             grids[ws.title] = grid
     if not grids:
+        for ws in wb.worksheets:
+            _check_block_in_column_a(_read_grid(ws, source), ws.title, source)
         raise InputError(
             source,
             "no sheet holds an NPX data block",
             where=f"sheets {', '.join(repr(s) for s in available)}",
             expected="a sheet with 'Assay', 'Uniprot ID' and 'OlinkID' rows in column A",
-            fix="check that this is an NPX Manager NPX export (not a sample sheet)",
+            fix="check that this is an NPX Manager NPX export (not a sample sheet); a table "
+            "with one row per sample and one column per protein can be read with "
+            "'inputs: format: wide'",
         )
     return grids
+
+
+def _check_block_in_column_a(grid: np.ndarray, sheet: str, source: str) -> None:
+    """An NPX block moved right (columns inserted before it) is named, not just 'not found'."""
+    if grid.shape[1] < 2:
+        return
+    for col in range(1, min(grid.shape[1], 30)):
+        norm = [_norm(v) for v in grid[:_SNIFF_ROWS, col]]
+        row = _header_index(norm)
+        if row is not None:
+            letter = get_column_letter(col + 1)
+            raise InputError(
+                source,
+                f"the NPX block is shifted: its 'Assay' / 'Uniprot ID' / 'OlinkID' labels are "
+                f"in column {letter} (rows {row + 1}-{row + 3}) instead of column A",
+                where=f"sheet {sheet!r}, row {row + 1}, column {letter}",
+                expected="the labels of the NPX Manager export in column A",
+                fix=f"delete the columns before column {letter} (A-{get_column_letter(col)}) "
+                "so the export starts in column A again",
+            )
 
 
 def _read_grid(ws, source: str) -> np.ndarray:
@@ -403,6 +439,22 @@ def _read_summary(
             expected="an NPX Manager 'NPX data' export",
             fix="export NPX values from NPX Manager",
         )
+    for i, label in enumerate(norm):
+        if label != _NPX_DATA:
+            continue
+        extra = [(c, _cell_text(v)) for c, v in enumerate(top[i, 1:], start=1) if _cell_text(v)]
+        if extra:
+            col, text = extra[0]
+            cell = f"{get_column_letter(col + 1)}{i + 1}"
+            raise InputError(
+                source,
+                f"the summary row 'NPX data' holds {text!r} in cell {cell}, which NPX Manager "
+                "never writes there: the sheet was edited after export (a damaged header)",
+                where=f"sheet {sheet!r}, row {i + 1}, column {get_column_letter(col + 1)}",
+                expected="'NPX data' alone in its row, as NPX Manager exports it",
+                fix=f"use the original NPX Manager export; if you know that only cell {cell} "
+                "was damaged and no value was changed, clear that cell",
+            )
     panel = method = None
     for i, label in enumerate(norm):
         if label == _PANEL or label in _NORM_METHOD:
@@ -662,10 +714,14 @@ def _numeric_block(
     block = grid[np.ix_(np.asarray(rows, dtype=int), cols)]
     flat = pd.Series(block.ravel(), dtype=object)
     numeric = pd.to_numeric(flat, errors="coerce")
+    infinite = np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan))
+    if infinite.any():
+        numeric[infinite] = np.nan  # reported below as a value that is not a number
     suspect = numeric.isna() & flat.notna()
     if suspect.any():
         text = flat[suspect].astype("string").str.strip().str.lower()
-        bad_pos = text.index[~text.isin(_MISSING_TEXT).to_numpy()].to_numpy()
+        bad = ~text.isin(_MISSING_TEXT).to_numpy() | infinite[suspect.to_numpy()]
+        bad_pos = text.index[bad].to_numpy()
         if bad_pos.size:
             r, c = divmod(int(bad_pos[0]), block.shape[1])
             cells = [

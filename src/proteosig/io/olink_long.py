@@ -1,21 +1,33 @@
 """Olink long format: NPX Signature / Olink Software / NPX Explore exports (CSV or parquet).
 
-One row per sample x assay. Column names differ between software versions and products
-(Target 96, Explore 1536/3072, Explore HT), so each canonical column has a list of aliases;
-matching ignores case, spaces and underscores.
+One row per sample x assay. Column names differ between software versions and products,
+so each canonical column has a list of aliases; matching ignores case, spaces, dots,
+dashes and underscores. Column sets read:
+
+* Target 96 (NPX Signature / NPX Manager long export): ``SampleID, Index, OlinkID,
+  UniProt, Assay, MissingFreq, Panel, Panel_Lot_Nr, PlateID, QC_Warning, LOD, NPX,
+  Normalization, Assay_Warning`` (``SampleType`` in newer versions);
+* Explore 1536/3072 and Explore HT (Olink Software, CSV or parquet): ``SampleID,
+  SampleType, WellID, PlateID, DataAnalysisRefID, OlinkID, UniProt, Assay, AssayType,
+  Panel, Block, Count, ExtNPX, NPX, Normalization, PCNormalizedNPX, AssayQC, SampleQC,
+  ExploreVersion``. Rows of Explore's internal control assays (``AssayType`` other than
+  ``assay``: extension, incubation and amplification controls) are set aside, with a note.
+
+Only ``SampleID``, ``NPX`` and one assay identifier are required. A ``Unit`` column
+(Olink Target 48 / Flex exports) must say NPX: absolute concentrations are refused.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from proteosig.errors import InputError
+from proteosig.errors import InputError, rows_preview
 from proteosig.io._vendor import finalise_vendor_frame
+from proteosig.io.text import read_delimited, read_header, sniff_delimiter
 
 #: canonical column -> accepted header spellings (compared case- and separator-insensitively)
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -33,33 +45,58 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "missing_freq": ("MissingFreq", "Missing_Freq"),
     "normalization": ("Normalization", "Normalisation"),
 }
+#: columns read but not returned: Explore's assay type and Target 48 / Flex's unit
+EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
+    "assay_type": ("AssayType", "Assay_Type"),
+    "unit": ("Unit",),
+}
 REQUIRED = ("sample_id", "npx")
 ONE_OF_ASSAY = ("olink_id", "uniprot", "assay")
+REQUIRED_HEADERS = ("SampleID", "OlinkID", "UniProt", "Assay", "Panel", "PlateID", "NPX")
+NPX_UNITS = {"npx", "log2", "log2npx"}
 
 
 def _squash(name: str) -> str:
     return re.sub(r"[\s_.\-]+", "", str(name)).lower()
 
 
-def match_columns(header: list[str]) -> dict[str, str]:
+def match_columns(header: list[str], aliases: dict[str, tuple[str, ...]] = COLUMN_ALIASES):
     """Map canonical names to the file's header names (first alias found wins)."""
-    by_squashed = {}
+    by_squashed: dict[str, str] = {}
     for name in header:
         by_squashed.setdefault(_squash(name), name)
     found = {}
-    for canonical, aliases in COLUMN_ALIASES.items():
-        for alias in aliases:
+    for canonical, spellings in aliases.items():
+        for alias in spellings:
             if _squash(alias) in by_squashed:
                 found[canonical] = by_squashed[_squash(alias)]
                 break
     return found
 
 
+def looks_long(header: list[str]) -> bool:
+    """A sample ID column plus NPX or an assay identifier: an Olink long table."""
+    found = match_columns(header)
+    return "sample_id" in found and ("npx" in found or any(c in found for c in ONE_OF_ASSAY))
+
+
 def check_required(found: dict[str, str], header: list[str], source: Path) -> None:
     for canonical in REQUIRED:
         if canonical not in found:
             wanted = COLUMN_ALIASES[canonical][0]
-            close = difflib.get_close_matches(wanted, header, n=1, cutoff=0.6)
+            if canonical == "npx" and any(_squash(h) == "quantifiedvalue" for h in header):
+                raise InputError(
+                    source,
+                    "this is an absolute quantification export (Quantified_value), not NPX",
+                    where="header",
+                    expected="an NPX export (log2 Normalized Protein eXpression)",
+                    fix="export NPX values from the Olink software, or log2-transform the "
+                    "concentrations yourself and give them as a wide matrix "
+                    "('inputs: format: wide')",
+                )
+            close = [h for h in header if _squash(wanted) in _squash(h)] or (
+                difflib.get_close_matches(wanted, header, n=1, cutoff=0.6)
+            )
             hint = f" (found {close[0]!r}: rename it to {wanted!r})" if close else ""
             raise InputError(
                 source,
@@ -78,61 +115,20 @@ def check_required(found: dict[str, str], header: list[str], source: Path) -> No
         )
 
 
-REQUIRED_HEADERS = ("SampleID", "OlinkID", "UniProt", "Assay", "Panel", "PlateID", "NPX")
-
-
-def sniff_delimiter(path: Path) -> str:
-    """Semicolon (Olink's European default), comma or tab, judged from the header line."""
-    first = read_first_line(path)
-    counts = {d: first.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=counts.get)
-    if counts[delimiter] == 0:
-        raise InputError(
-            path,
-            "the header line has no ';', ',' or tab delimiter",
-            where="line 1",
-            expected="a delimited text table (Olink long format)",
-            fix="check that this is the NPX export and not a report or an empty file",
-        )
-    return delimiter
-
-
-def read_first_line(path: Path) -> str:
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.readline()
-    except UnicodeDecodeError as err:
-        raise InputError(
-            path,
-            f"the file is not UTF-8 text (byte {err.start} cannot be decoded)",
-            expected="UTF-8 (or ASCII) text",
-            fix="re-save the file as UTF-8 (e.g. 'iconv -f latin1 -t utf-8')",
-        ) from None
-
-
-def check_last_line(path: Path, delimiter: str, n_fields: int) -> None:
-    """A file cut off mid-row parses silently with the missing fields as NA; catch it here.
-
-    Only the file's tail is read, so this costs nothing on large exports.
-    """
-    with open(path, "rb") as handle:
-        handle.seek(0, 2)
-        size = handle.tell()
-        handle.seek(max(0, size - 65536))
-        tail = handle.read().decode("utf-8", errors="replace")
-    lines = [line for line in tail.splitlines() if line.strip()]
-    if len(lines) < 2:
-        return
-    last = next(csv.reader([lines[-1]], delimiter=delimiter))
-    if len(last) != n_fields:
-        raise InputError(
-            path,
-            f"the last line has {len(last)} fields but the header has {n_fields}: the file "
-            "looks truncated or has stray delimiters",
-            where="last line",
-            expected=f"{n_fields} {delimiter!r}-separated fields on every line",
-            fix="copy or export the file again and check that it is complete",
-        )
+def check_duplicate_columns(found: dict[str, str], header: list[str], source: Path) -> None:
+    """Two columns answering to the same name (e.g. 'NPX' twice): which one is meant?"""
+    for canonical, name in found.items():
+        key = _squash(name)
+        positions = [i + 1 for i, h in enumerate(header) if _squash(h) == key]
+        if len(positions) > 1:
+            raise InputError(
+                source,
+                f"column {name!r} appears {len(positions)} times (fields "
+                f"{', '.join(map(str, positions))})",
+                where="header",
+                expected=f"one {COLUMN_ALIASES.get(canonical, (name,))[0]!r} column",
+                fix="delete or rename the extra column(s)",
+            )
 
 
 def read_olink_long(path: str | Path, *, columns: list[str] | None = None) -> pd.DataFrame:
@@ -145,64 +141,138 @@ def read_olink_long(path: str | Path, *, columns: list[str] | None = None) -> pd
     columns
         Canonical columns to keep (default: all that are present). Reading only what is
         needed keeps memory low on Explore-sized files.
+
+    The returned frame's ``attrs["notes"]`` lists what was set aside (Explore control
+    assays).
     """
     path = Path(path)
     if path.suffix.lower() == ".parquet":
         return _read_parquet(path, columns)
-    delimiter = sniff_delimiter(path)
-    header = next(csv.reader([read_first_line(path).rstrip("\r\n")], delimiter=delimiter))
-    header = [h.strip() for h in header]
+    delimiter = sniff_delimiter(path, what="an Olink long table")
+    header = read_header(path, delimiter)
     found = match_columns(header)
     check_required(found, header, path)
-    check_last_line(path, delimiter, len(header))
+    extra = match_columns(header, EXTRA_ALIASES)
+    check_duplicate_columns({**found, **extra}, header, path)
     wanted = {k: v for k, v in found.items() if columns is None or k in columns or k in REQUIRED}
-    try:
-        raw = pd.read_csv(
-            path,
-            sep=delimiter,
-            # Without usecols pandas checks every line's field count; with it, stray fields
-            # pass silently, so it is used only when the caller asks for a subset.
-            usecols=list(wanted.values()) if columns is not None else None,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-        )
-    except UnicodeDecodeError as err:
-        raise InputError(
-            path,
-            f"the file is not UTF-8 text (byte {err.start} cannot be decoded)",
-            expected="UTF-8 text",
-            fix="re-save the file as UTF-8",
-        ) from None
-    except pd.errors.ParserError as err:
-        raise InputError(
-            path,
-            f"the table is malformed: {str(err).strip()}",
-            expected=f"the same number of {delimiter!r}-separated fields on every line",
-            fix="check for a truncated file or unquoted delimiters inside values",
-        ) from None
+    wanted.update(extra)
+    position = {name: i for i, name in reversed(list(enumerate(header)))}
+    raw = read_delimited(path, delimiter, header, keep=sorted(position[v] for v in wanted.values()))
     if raw.empty:
-        raise InputError(path, "the table has a header but no rows", fix="re-export the data")
-    frame = pd.DataFrame({k: raw[v] for k, v in wanted.items()})
-    return finalise_vendor_frame(frame, source=path)
+        raise InputError(
+            path,
+            "the table has a header but no rows",
+            where="line 2",
+            expected="one row per sample and assay below the header",
+            fix="re-export the data",
+        )
+    frame = pd.DataFrame({k: raw[str(position[v])] for k, v in wanted.items()})
+    return _finish(frame, path, row_offset=2, header_names=wanted)
+
+
+def _finish(frame: pd.DataFrame, path: Path, *, row_offset: int, header_names) -> pd.DataFrame:
+    """Checks shared by CSV and parquet, then the common typing."""
+    where_rows = "row(s)"
+    ids = frame["sample_id"].astype("string").str.strip()
+    blank = ids.isna() | ids.eq("")
+    if blank.any() and not blank.all():
+        rows = [int(i) + row_offset for i in blank.to_numpy().nonzero()[0]]
+        raise InputError(
+            path,
+            f"{int(blank.sum())} row(s) have no sample ID",
+            where=f"column {header_names['sample_id']!r}, {where_rows} {rows_preview(rows)}",
+            expected="a sample ID on every row",
+            fix="fill in the IDs or delete those rows",
+        )
+    notes: list[str] = []
+    if "unit" in frame.columns:
+        _check_units(frame["unit"], path, header_names["unit"], row_offset, where_rows)
+        frame = frame.drop(columns="unit")
+    if "assay_type" in frame.columns:
+        kind = frame["assay_type"].astype("string").str.strip().str.lower()
+        control = kind.notna() & kind.ne("") & kind.ne("assay")
+        if control.any():
+            n_assays = frame.loc[control, ["olink_id", "assay"]].drop_duplicates().shape[0]
+            types = ", ".join(sorted(kind[control].unique()))
+            notes.append(
+                f"{path.name}: set aside {n_assays} internal control assay(s) (AssayType {types})"
+            )
+            frame = frame.loc[~control]
+        frame = frame.drop(columns="assay_type")
+        if frame.empty:
+            raise InputError(
+                path,
+                "every row is an internal control assay (AssayType is not 'assay')",
+                where=f"column {header_names['assay_type']!r}",
+                expected="rows with AssayType 'assay'",
+                fix="export the NPX data of the protein assays, not only the controls",
+            )
+    out = finalise_vendor_frame(frame, source=path, row_offset=row_offset, names=header_names)
+    out.attrs["notes"] = notes
+    return out
+
+
+def _check_units(units: pd.Series, path: Path, column: str, row_offset: int, where_rows: str):
+    text = units.astype("string").str.strip()
+    bad = text.notna() & text.ne("") & ~text.str.lower().str.replace(" ", "").isin(NPX_UNITS)
+    if bad.any():
+        seen = ", ".join(repr(u) for u in sorted(text[text.ne("")].dropna().unique())[:5])
+        rows = [int(i) + row_offset for i in bad.to_numpy().nonzero()[0]]
+        raise InputError(
+            path,
+            f"column {column!r} holds units other than NPX ({seen}): the values are not all "
+            "log2 NPX",
+            where=f"column {column!r}, {where_rows} {rows_preview(rows)}",
+            expected="NPX in every row (one unit: log2 Normalized Protein eXpression)",
+            fix="export NPX for every assay; absolute concentrations (pg/mL) cannot be mixed "
+            "with NPX",
+        )
+
+
+def parquet_schema(path: Path) -> tuple[list[str], dict[str, str], dict[bytes, bytes]]:
+    """Column names, their arrow types as text, and the file's key-value metadata."""
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception as err:  # pyarrow raises several types for corrupt files
+        raise InputError(
+            path,
+            f"cannot be read as parquet ({type(err).__name__}: {str(err).splitlines()[0]})",
+            where="file footer",
+            expected="a complete parquet file",
+            fix="export the file again or check that the copy is complete",
+        ) from None
+    types = {field.name: str(field.type) for field in schema}
+    return list(schema.names), types, dict(schema.metadata or {})
 
 
 def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
-    try:
-        schema_names = pq.read_schema(path).names
-    except Exception as err:  # pyarrow raises several types for corrupt files
-        raise InputError(
-            path,
-            f"cannot be read as parquet ({type(err).__name__}: {err})",
-            expected="an Olink parquet export",
-            fix="re-export the file or check that the copy is complete",
-        ) from None
+    schema_names, _, _ = parquet_schema(path)
     found = match_columns(schema_names)
     check_required(found, schema_names, path)
+    extra = match_columns(schema_names, EXTRA_ALIASES)
+    check_duplicate_columns({**found, **extra}, schema_names, path)
     wanted = {k: v for k, v in found.items() if columns is None or k in columns or k in REQUIRED}
-    table = pq.read_table(path, columns=list(wanted.values()))
-    raw = table.to_pandas()
+    wanted.update(extra)
+    try:
+        raw = pq.read_table(path, columns=list(dict.fromkeys(wanted.values()))).to_pandas()
+    except Exception as err:
+        raise InputError(
+            path,
+            f"cannot be read as parquet ({type(err).__name__}: {str(err).splitlines()[0]})",
+            expected="a complete parquet file",
+            fix="export the file again or check that the copy is complete",
+        ) from None
+    if raw.empty:
+        raise InputError(
+            path,
+            "the table has columns but no rows",
+            where="row 1",
+            expected="one row per sample and assay",
+            fix="re-export the data",
+        )
     frame = pd.DataFrame({k: raw[v] for k, v in wanted.items()})
-    return finalise_vendor_frame(frame, source=path)
+    return _finish(frame, path, row_offset=1, header_names=wanted)
