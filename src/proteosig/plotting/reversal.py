@@ -36,7 +36,10 @@ def ranked_drugs(table: pd.DataFrame, path, *, title: str, top: int = 3) -> None
         for yi, value in zip(y, usable[stability], strict=True):
             if np.isfinite(value):
                 ax.text(right, yi, f" {value:.0%}", va="center", fontsize=6, color="#555555")
-    ax.set_xlabel("reversal score (-CMap connectivity; > 0 reverses the signature)")
+    by = str(usable["ranked_by"].iloc[0]) if "ranked_by" in usable else "correlation"
+    meaning = ("-corr(drug weights, disease logFC)" if by == "correlation"
+               else "-CMap connectivity")  # fmt: skip
+    ax.set_xlabel(f"reversal score ({meaning}; > 0 reverses the signature)")
     ax.set_title(title, fontsize=9)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for k, c in KIND_COLOURS.items()
                if k in set(usable["signature_kind"])]  # fmt: skip
@@ -54,13 +57,19 @@ def patient_drug_heatmap(
     """Predicted reversal of each patient's deviation by each drug; rows grouped."""
     setup()
     drugs = [c for c in table.columns if c not in ("sample_id", "group")]
+    if not drugs or table.empty:
+        fig, ax = plt.subplots(figsize=(5, 2))
+        ax.text(0.5, 0.5, "no drug signature overlaps the measured proteins", ha="center")
+        ax.set_axis_off()
+        save(fig, path)
+        return
     order = ordered_groups(table["group"].astype(str).unique(), control_group, groups)
     table = table.assign(_g=pd.Categorical(table["group"].astype(str), order)).sort_values(
         ["_g", "sample_id"], kind="stable"
     )
     values = table[drugs].to_numpy(float)
     fig, (bar, ax) = plt.subplots(
-        1, 2, figsize=(0.22 * len(drugs) + 2.2, 0.045 * len(table) + 2.4),
+        1, 2, figsize=(max(0.22 * len(drugs) + 2.2, 5.0), 0.045 * len(table) + 2.4),
         gridspec_kw={"width_ratios": [0.25, len(drugs) * 0.22]},
     )  # fmt: skip
     colours = group_colours(table["group"].astype(str).unique(), control_group)
