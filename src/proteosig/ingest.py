@@ -311,6 +311,7 @@ def ingest(
     covariates: list[str] = (),
     plate_column: str | None = None,
     sheet_name: str | None = None,
+    subset: dict | None = None,
     control_sample_pattern: str | None = DEFAULT_CONTROL_PATTERN,
     allow_unmatched: bool = False,
     protein_annotation: str | Path | None = None,
@@ -330,7 +331,18 @@ def ingest(
         covariates=list(covariates),
         plate_column=plate_column,
         sheet=sheet_name,
+        subset=subset,
     )
+    if sheet.attrs.get("repeated_rows"):
+        notes.append(
+            f"the sample sheet repeats {sheet.attrs['repeated_rows']} row(s) verbatim; "
+            "each was kept once"
+        )
+    if subset:
+        notes.append(
+            f"samples: subset kept sheet rows with {subset}; dropped "
+            f"{sheet.attrs['subset_dropped']} other row(s)"
+        )
     check_group_spelling(
         sheet,
         group_column=group_column,

@@ -65,3 +65,28 @@ def test_id_and_group_column_must_differ(tmp_path):
     path.write_text("sample_id\tgroup\tage\nS1\tHC\t3\n")
     with pytest.raises(InputError, match="are both 'group'"):
         read_sample_sheet(path, id_column="group", group_column="group")
+
+
+def test_subset_keeps_only_listed_values_and_counts_the_rest(tmp_path):
+    path = tmp_path / "s.tsv"
+    path.write_text(
+        "sample_id\tgroup\tage\ttimepoint\n"
+        "a\tHC\t30\tT1\nb\tAD\t40\tT2\nc\tAD\t50\tT1\nd\t\t60\tT1\n"
+    )
+    sheet = read_sample_sheet(path, **OPTIONS, subset={"timepoint": ["T1"], "group": ["HC", "AD"]})
+    assert list(sheet.index) == ["a", "c"]  # d has no group but is outside the subset
+    assert sheet.attrs["subset_dropped"] == 2
+    with pytest.raises(InputError, match="no row has 'timepoint' in \\['T9'\\]"):
+        read_sample_sheet(path, **OPTIONS, subset={"timepoint": ["T9"]})
+    with pytest.raises(InputError, match="'timpoint' of 'samples: subset' is missing; did you"):
+        read_sample_sheet(path, **OPTIONS, subset={"timpoint": ["T1"]})
+
+
+def test_rows_repeated_verbatim_are_merged_but_conflicting_ones_stop(tmp_path):
+    path = tmp_path / "s.tsv"
+    path.write_text("sample_id\tgroup\tage\na\tHC\t30\nb\tAD\t40\na\tHC\t30\n")
+    sheet = read_sample_sheet(path, **OPTIONS)
+    assert list(sheet.index) == ["a", "b"] and sheet.attrs["repeated_rows"] == 1
+    path.write_text("sample_id\tgroup\tage\na\tHC\t30\nb\tAD\t40\na\tHC\t31\n")
+    with pytest.raises(InputError, match="duplicate sample ID"):
+        read_sample_sheet(path, **OPTIONS)

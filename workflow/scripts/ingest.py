@@ -23,6 +23,7 @@ def main(snakemake):
         plate_column=samples["plate_column"],
         control_sample_pattern=resolve_control_pattern(samples["control_sample_pattern"]),
         allow_unmatched=samples["allow_unmatched"],
+        subset=dict(samples["subset"]),
         protein_annotation=str(annotation) if annotation else None,
     )
     for note in result.notes:

@@ -129,11 +129,14 @@ def read_sample_sheet(
     covariates: list[str] = (),
     plate_column: str | None = None,
     sheet: str | int | None = None,
+    subset: dict | None = None,
 ) -> pd.DataFrame:
     """Read and check the sample sheet; return it indexed by stripped sample ID.
 
     Sample IDs are stripped of surrounding whitespace, as NPX Manager writes IDs with
-    trailing spaces; the group is stripped too.
+    trailing spaces; the group is stripped too. ``subset`` ({column: [values]}) keeps only
+    the rows whose column holds one of the values (compared as stripped text); the number
+    dropped is in ``.attrs['subset_dropped']``.
     """
     if id_column == group_column:
         raise InputError(
@@ -159,6 +162,33 @@ def read_sample_sheet(
                 fix="rename the column in the sheet or change 'samples:' in the config",
             )
     table = table.loc[table.notna().any(axis=1)].copy()  # fully empty rows (Excel) carry nothing
+    dropped = 0
+    for column, values in (subset or {}).items():
+        if column not in table.columns:
+            import difflib
+
+            close = difflib.get_close_matches(column, table.columns, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InputError(
+                path,
+                f"column {column!r} of 'samples: subset' is missing{hint}",
+                where="header",
+                expected=f"one of {', '.join(map(str, table.columns))}",
+                fix="correct the column name in 'samples: subset'",
+            )
+        wanted = {str(v).strip() for v in values}
+        keep = table[column].astype("string").str.strip().isin(wanted).fillna(False)
+        if not keep.any():
+            found = sorted(table[column].dropna().astype(str).str.strip().unique())[:10]
+            raise InputError(
+                path,
+                f"no row has {column!r} in {sorted(wanted)}",
+                where=f"column {column!r}",
+                expected=f"values such as {', '.join(found)}",
+                fix="correct the values in 'samples: subset'",
+            )
+        dropped += int((~keep).sum())
+        table = table.loc[keep.to_numpy()]
     if table.empty:
         raise InputError(
             path,
@@ -179,6 +209,9 @@ def read_sample_sheet(
             expected="a sample ID on every row",
             fix="fill in the IDs or delete those rows",
         )
+    # a row repeated verbatim (every column equal) says nothing new: keep one, note it
+    repeated = table.astype("string").fillna("").duplicated(keep="first")
+    table = table.loc[~repeated.to_numpy()]
     duplicated = table[id_column].duplicated(keep=False)
     if duplicated.any():
         ids = sorted(table.loc[duplicated, id_column].unique())
@@ -188,7 +221,8 @@ def read_sample_sheet(
             f"duplicate sample ID(s) {rows_preview(ids)}",
             where=f"column {id_column!r}, rows {rows_preview(rows)}",
             expected="one row per sample",
-            fix="remove or rename the duplicated rows",
+            fix="remove or rename the duplicated rows (rows repeated verbatim are merged; "
+            "these differ in some column)",
         )
     no_group = table[group_column].isna() | (table[group_column] == "")
     if no_group.any():
@@ -213,4 +247,7 @@ def read_sample_sheet(
                 fix="fill in the plates, or set 'samples: plate_column: null' to take plates "
                 "from the NPX files",
             )
-    return table.set_index(id_column, drop=False).rename_axis(None)
+    table = table.set_index(id_column, drop=False).rename_axis(None)
+    table.attrs["subset_dropped"] = dropped
+    table.attrs["repeated_rows"] = int(repeated.sum())
+    return table
