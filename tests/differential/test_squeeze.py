@@ -258,3 +258,18 @@ def test_big_fixture_matches_limma():
     big = Path(BIG)
     for row in _manifest(big).itertuples(index=False):
         _check_case(row, read_tsv(big / f"{row.case}.tsv"))
+
+
+def test_squeeze_var_rows_equals_squeeze_var_per_row():
+    from proteosig.differential.squeeze import squeeze_var_rows
+
+    rng = np.random.default_rng(1)
+    var = rng.gamma(3, 0.2, (40, 300))
+    var[3] = rng.gamma(400, 0.002, 300)  # no excess dispersion: infinite prior df
+    var[5, :200] = 0.0  # mostly zero: handled by squeeze_var itself
+    var[7, 10] = np.nan
+    with pytest.warns(UserWarning):
+        batched = squeeze_var_rows(var, 20.0)
+    with pytest.warns(UserWarning):
+        single = np.vstack([squeeze_var(row, 20.0).var_post for row in var])
+    np.testing.assert_allclose(batched, single, rtol=1e-10, equal_nan=True)

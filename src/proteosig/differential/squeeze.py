@@ -1287,3 +1287,52 @@ def squeeze_var(
         raise ValueError("Could not estimate prior df")
     var_post = _posterior_var(var, df, scale, df_prior)
     return SqueezeResult(var_post=var_post, var_prior=scale, df_prior=df_prior)
+
+
+# ----------------------------------------------------------------------------------------
+# Many variance vectors at once (permutation nulls)
+# ----------------------------------------------------------------------------------------
+def squeeze_var_rows(var: np.ndarray, df: float) -> np.ndarray:
+    """``squeeze_var(var[b], df).var_post`` for every row b, in one vectorised pass.
+
+    For permutation and resampling nulls, where the same model is refitted thousands of
+    times: limma's default path (one residual df for every gene, no trend, not robust).
+    The arithmetic is ``fit_f_dist``'s, row by row, except that R's extended-precision
+    mean is a plain float64 mean and trigamma_inverse iterates all rows together (it stops
+    when the largest relative step is below 1e-8): results agree with ``squeeze_var`` to
+    about 1e-10 relative. Rows with non-finite variances, or with half of them exactly
+    zero, go through ``squeeze_var`` itself.
+    """
+    var = np.asarray(var, dtype=float)
+    out = np.empty_like(var)
+    special_rows = ~np.isfinite(var).all(axis=1) | (np.median(var, axis=1) <= 0)
+    for b in np.flatnonzero(special_rows):
+        out[b] = squeeze_var(var[b], df).var_post
+    rows = ~special_rows
+    if not rows.any():
+        return out
+    x = var[rows]
+    m = np.median(x, axis=1, keepdims=True)
+    x = np.maximum(np.maximum(x, 0.0), 1e-5 * m)
+    e = np.log(x) - special.digamma(df / 2.0) + math.log(df / 2.0)
+    emean = e.mean(axis=1)
+    evar = ((e - emean[:, None]) ** 2).sum(axis=1) / (x.shape[1] - 1)
+    evar = evar - float(special.polygamma(1, df / 2.0))
+    df2 = np.full(len(x), np.inf)
+    positive = evar > 0
+    if positive.any():
+        df2[positive] = 2.0 * trigamma_inverse(evar[positive])
+    s20 = np.where(
+        positive,
+        np.exp(emean + special.digamma(np.where(positive, df2, 2.0) / 2.0)
+               - np.log(np.where(positive, df2, 2.0) / 2.0)),  # fmt: skip
+        x.mean(axis=1),
+    )
+    with np.errstate(invalid="ignore"):
+        post = np.where(
+            np.isfinite(df2)[:, None],
+            (df * var[rows] + df2[:, None] * s20[:, None]) / (df + df2[:, None]),
+            s20[:, None],
+        )
+    out[rows] = post
+    return out

@@ -54,7 +54,7 @@ from proteosig.differential.contrasts import contrasts_fit
 from proteosig.differential.design import default_formula, design_matrix, safe_name
 from proteosig.differential.fit import lm_fit
 from proteosig.differential.run import ModelSettings, fit_model
-from proteosig.differential.squeeze import squeeze_var
+from proteosig.differential.squeeze import squeeze_var, squeeze_var_rows
 from proteosig.differential.table import top_table
 from proteosig.errors import InputError
 
@@ -181,6 +181,53 @@ class _Refitter:
         with np.errstate(invalid="ignore", divide="ignore"):
             t = logfc / unscaled / np.sqrt(s2_post)[:, None]
         return logfc, t
+
+    def metric_many(self, codes_rows: np.ndarray, pairs, metric: str, block: int = 64):
+        """``metric`` for every row of ``codes_rows`` (relabellings of all samples).
+
+        Complete data: the refits of a block of relabellings share one batched QR, one
+        batched solve and one batched variance moderation (``squeeze_var_rows``), which is
+        what makes 1000s of permutations cheap; with missing values, one refit per row.
+        """
+        out = np.empty(len(codes_rows))
+        if not self.complete:
+            for i, codes in enumerate(codes_rows):
+                out[i] = self.metric(codes, pairs, metric)
+            return out
+        y = self.values  # proteins x samples
+        mean = y.mean(axis=1)
+        centred = y - mean[:, None]
+        total = np.einsum("ij,ij->i", centred, centred)
+        for start in range(0, len(codes_rows), block):
+            codes = codes_rows[start : start + block]
+            present = np.unique(codes[0])
+            if any(not np.array_equal(np.unique(c), present) for c in codes[1:]):
+                for i, c in enumerate(codes, start=start):
+                    out[i] = self.metric(c, pairs, metric)
+                continue
+            one_hot = (codes[:, :, None] == present[None, None, :]).astype(float)
+            cov = np.broadcast_to(self.covariates, (len(codes), *self.covariates.shape))
+            x = np.concatenate([one_hot, cov], axis=2)  # block x samples x p
+            q, r = np.linalg.qr(x)
+            qty = np.swapaxes(q, 1, 2) @ y.T  # block x p x proteins
+            coefficients = np.linalg.solve(r, qty)
+            # Q'(y - mean) = Q'y - (Q'1) mean: one product instead of two
+            effects = qty - q.sum(axis=1)[:, :, None] * mean[None, None, :]
+            rss = np.maximum(total[None, :] - np.einsum("bpj,bpj->bj", effects, effects), 0.0)
+            df = x.shape[1] - x.shape[2]
+            c = np.zeros((x.shape[2], len(pairs)))
+            for k, (case, control) in enumerate(pairs):
+                c[np.searchsorted(present, case), k] = 1.0
+                c[np.searchsorted(present, control), k] = -1.0
+            logfc = np.einsum("pk,bpj->bkj", c, coefficients)
+            unscaled = np.sqrt(np.sum(np.linalg.solve(np.swapaxes(r, 1, 2), c) ** 2, axis=1))
+            s2_post = squeeze_var_rows(rss / df, float(df))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = logfc / unscaled[:, :, None] / np.sqrt(s2_post)[:, None, :]
+            for i in range(len(codes)):
+                values = _shared(logfc[i, 0], logfc[i, 1], t[i, 0], t[i, 1])
+                out[start + i] = _metric(metric, *values) if values[0].size >= 3 else np.nan
+        return out
 
     def logfc(self, codes, pairs, rows=None):
         """Only the contrasts' logFC (proteins x pairs): no variance moderation, so a
@@ -329,11 +376,10 @@ def signature_similarity(
     pairs = [(1, 0), (2, 0)]
     pooled_codes = (1, 0) if null == "case_control" else (1, 2)
     pool = np.flatnonzero(np.isin(codes, pooled_codes))
-    null_values = np.empty(n_permutations)
-    for i in range(n_permutations):
-        permuted = codes.copy()
-        permuted[pool] = codes[rng.permutation(pool)]
-        null_values[i] = model.metric(permuted, pairs, metric)
+    permutations = np.tile(codes, (n_permutations, 1))
+    for i in range(n_permutations):  # drawn one by one: the stream does not depend on batching
+        permutations[i, pool] = codes[rng.permutation(pool)]
+    null_values = model.metric_many(permutations, pairs, metric)
     finite = null_values[np.isfinite(null_values)]
     p_value = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
     null_low, null_high = _quantiles(null_values)
@@ -366,11 +412,10 @@ def signature_similarity(
     if baseline == "split_controls":
         controls = np.flatnonzero(codes == 0)
         half_code = len(levels)
-        split_values = np.empty(n_splits)
+        splits = np.tile(codes, (n_splits, 1))
         for i in range(n_splits):
-            split = codes.copy()
-            split[rng.permutation(controls)[: controls.size // 2]] = half_code
-            split_values[i] = model.metric(split, [(1, 0), (2, half_code)], metric)
+            splits[i, rng.permutation(controls)[: controls.size // 2]] = half_code
+        split_values = model.metric_many(splits, [(1, 0), (2, half_code)], metric)
         result["split_controls_mean"] = float(np.nanmean(split_values))
         result["split_controls_q025"], result["split_controls_q975"] = _quantiles(split_values)
         result["split_controls_distribution"] = split_values
