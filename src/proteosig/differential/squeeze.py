@@ -1324,8 +1324,11 @@ def squeeze_var_rows(var: np.ndarray, df: float) -> np.ndarray:
         df2[positive] = 2.0 * trigamma_inverse(evar[positive])
     s20 = np.where(
         positive,
-        np.exp(emean + special.digamma(np.where(positive, df2, 2.0) / 2.0)
-               - np.log(np.where(positive, df2, 2.0) / 2.0)),  # fmt: skip
+        np.exp(
+            emean
+            + special.digamma(np.where(positive, df2, 2.0) / 2.0)
+            - np.log(np.where(positive, df2, 2.0) / 2.0)
+        ),  # fmt: skip
         x.mean(axis=1),
     )
     with np.errstate(invalid="ignore"):
