@@ -238,5 +238,9 @@ def section(name, *keys):
     settings written in another order in a config file must not trigger a rerun.
     """
     block = config[name]
-    chosen = {key: block[key] for key in (keys or block)}
-    return json.loads(json.dumps(chosen, sort_keys=True))  # sorted at every depth
+    return canonical({key: block[key] for key in (keys or block)})
+
+
+def canonical(value):
+    """``value`` with dict keys sorted at every depth (see ``section``)."""
+    return json.loads(json.dumps(value, sort_keys=True))

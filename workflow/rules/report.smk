@@ -18,18 +18,20 @@ rule report_methods:
     conda:
         ENV
     params:
-        config={
-            key: config[key]
-            for key in (
-                "seed",
-                "samples",
-                "qc",
-                "differential",
-                "enrichment",
-                "similarity",
-                "reversal",
-            )
-        },
+        config=canonical(
+            {
+                key: config[key]
+                for key in (
+                    "seed",
+                    "samples",
+                    "qc",
+                    "differential",
+                    "enrichment",
+                    "similarity",
+                    "reversal",
+                )
+            }
+        ),
         contrasts=PLANNED,
     script:
         "../scripts/report_methods.py"

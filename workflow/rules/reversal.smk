@@ -22,7 +22,7 @@ rule reversal_empirical:
     conda:
         ENV
     params:
-        spec=lambda wildcards: EMPIRICAL[wildcards.drug],
+        spec=lambda wildcards: canonical(EMPIRICAL[wildcards.drug]),
     script:
         "../scripts/reversal_empirical.py"
 

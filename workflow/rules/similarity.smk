@@ -116,7 +116,7 @@ rule similarity_subgroup:
     conda:
         ENV
     params:
-        subgroup=lambda wildcards: SUBGROUPS[wildcards.subgroup],
+        subgroup=lambda wildcards: canonical(SUBGROUPS[wildcards.subgroup]),
         model=section("differential", *MODEL_KEYS),
         calls=section("differential", "fc_threshold", "fdr_threshold", "confint"),
         groups=analysis_groups(),
