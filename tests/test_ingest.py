@@ -77,10 +77,15 @@ def test_sheet_sample_without_data(tiny_study, symbols, tmp_path):
 def test_duplicate_ids_in_sheet(tiny_study, symbols, tmp_path):
     npx, _, _, sheet = tiny_study
     path = tmp_path / "dup.tsv"
-    pd.concat([sheet, sheet.iloc[[2]]]).to_csv(path, sep="\t", index=False)
+    conflicting = sheet.iloc[[2]].assign(age="99")  # same ID, another age
+    pd.concat([sheet, conflicting]).to_csv(path, sep="\t", index=False)
     with pytest.raises(InputError) as err:
         run(npx, path, symbols)
     assert "duplicate sample ID(s) S02" in str(err.value) and "rows 4, 10" in str(err.value)
+    # the same row twice says nothing new: kept once, with a note
+    pd.concat([sheet, sheet.iloc[[2]]]).to_csv(path, sep="\t", index=False)
+    result = run(npx, path, symbols)
+    assert any("repeats 1 row(s) verbatim" in note for note in result.notes)
 
 
 def test_renamed_sheet_column_suggests_the_name(tiny_study, symbols, tmp_path):
