@@ -165,18 +165,9 @@ class _Refitter:
         ``codes`` are group codes for the samples ``rows`` (all samples when None);
         codes may exceed the original levels (e.g. a second control half).
         """
-        rows = np.arange(len(self.names)) if rows is None else np.asarray(rows)
-        present = np.unique(codes)
-        one_hot = (codes[:, None] == present[None, :]).astype(float)
-        x = np.column_stack([one_hot, self.covariates[rows]])
-        c = np.zeros((x.shape[1], len(pairs)))
-        for k, (case, control) in enumerate(pairs):
-            c[np.searchsorted(present, case), k] = 1.0
-            c[np.searchsorted(present, control), k] = -1.0
-        if self.complete:
-            logfc, unscaled, sigma2, df = self._fit_complete(x, c, rows)
-        else:
-            logfc, unscaled, sigma2, df = self._fit_masked(x, c, rows)
+        rows, x, c = self._design(codes, pairs, rows)
+        fit = self._fit_complete if self.complete else self._fit_masked
+        logfc, unscaled, sigma2, df = fit(x, c, rows)
         s2_post = np.asarray(squeeze_var(sigma2, df).var_post, dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             t = logfc / unscaled / np.sqrt(s2_post)[:, None]
@@ -215,10 +206,7 @@ class _Refitter:
             effects = qty - q.sum(axis=1)[:, :, None] * mean[None, None, :]
             rss = np.maximum(total[None, :] - np.einsum("bpj,bpj->bj", effects, effects), 0.0)
             df = x.shape[1] - x.shape[2]
-            c = np.zeros((x.shape[2], len(pairs)))
-            for k, (case, control) in enumerate(pairs):
-                c[np.searchsorted(present, case), k] = 1.0
-                c[np.searchsorted(present, control), k] = -1.0
+            c = _pair_contrasts(present, pairs, x.shape[2])
             logfc = np.einsum("pk,bpj->bkj", c, coefficients)
             unscaled = np.sqrt(np.sum(np.linalg.solve(np.swapaxes(r, 1, 2), c) ** 2, axis=1))
             s2_post = squeeze_var_rows(rss / df, float(df))
@@ -232,17 +220,17 @@ class _Refitter:
     def logfc(self, codes, pairs, rows=None):
         """Only the contrasts' logFC (proteins x pairs): no variance moderation, so a
         permutation costs one least-squares solve."""
+        rows, x, c = self._design(codes, pairs, rows)
+        fit = self._fit_complete if self.complete else self._fit_masked
+        return fit(x, c, rows)[0]
+
+    def _design(self, codes, pairs, rows):
+        """(rows, design: one-hot groups + covariates, contrast matrix of the code pairs)."""
         rows = np.arange(len(self.names)) if rows is None else np.asarray(rows)
         present = np.unique(codes)
         one_hot = (codes[:, None] == present[None, :]).astype(float)
         x = np.column_stack([one_hot, self.covariates[rows]])
-        c = np.zeros((x.shape[1], len(pairs)))
-        for k, (case, control) in enumerate(pairs):
-            c[np.searchsorted(present, case), k] = 1.0
-            c[np.searchsorted(present, control), k] = -1.0
-        if self.complete:
-            return self._fit_complete(x, c, rows)[0]
-        return self._fit_masked(x, c, rows)[0]
+        return rows, x, _pair_contrasts(present, pairs, x.shape[1])
 
     def _fit_complete(self, x, c, rows):
         """lmFit + contrasts.fit for proteins without missing values: one QR, numpy only.
@@ -275,6 +263,15 @@ class _Refitter:
         logfc, t = self.signatures(codes, pairs, rows)
         values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
         return _metric(metric, *values) if values[0].size >= 3 else np.nan
+
+
+def _pair_contrasts(present: np.ndarray, pairs, n_columns: int) -> np.ndarray:
+    """Design columns x pairs: +1 for each pair's case code, -1 for its control code."""
+    c = np.zeros((n_columns, len(pairs)))
+    for k, (case, control) in enumerate(pairs):
+        c[np.searchsorted(present, case), k] = 1.0
+        c[np.searchsorted(present, control), k] = -1.0
+    return c
 
 
 def _quantiles(values: np.ndarray) -> tuple[float, float]:
