@@ -121,6 +121,14 @@ def _read_text_table(path: Path, suffix: str, what: str) -> pd.DataFrame:
     return body.astype(object).where(~body.isin(NA_TEXT), None).astype("object")
 
 
+def _close_match(name: str, candidates) -> str:
+    """'; did you mean 'X'?' for the closest candidate, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def read_sample_sheet(
     path: str | Path,
     *,
@@ -150,13 +158,9 @@ def read_sample_sheet(
     needed = [id_column, group_column, *covariates] + ([plate_column] if plate_column else [])
     for column in needed:
         if column not in table.columns:
-            import difflib
-
-            close = difflib.get_close_matches(column, table.columns, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(
                 path,
-                f"column {column!r} is missing{hint}",
+                f"column {column!r} is missing{_close_match(column, table.columns)}",
                 where="header",
                 expected=f"columns {', '.join(needed)} (found: {', '.join(table.columns)})",
                 fix="rename the column in the sheet or change 'samples:' in the config",
@@ -165,13 +169,10 @@ def read_sample_sheet(
     dropped = 0
     for column, values in (subset or {}).items():
         if column not in table.columns:
-            import difflib
-
-            close = difflib.get_close_matches(column, table.columns, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(
                 path,
-                f"column {column!r} of 'samples: subset' is missing{hint}",
+                f"column {column!r} of 'samples: subset' is missing"
+                f"{_close_match(column, table.columns)}",
                 where="header",
                 expected=f"one of {', '.join(map(str, table.columns))}",
                 fix="correct the column name in 'samples: subset'",
