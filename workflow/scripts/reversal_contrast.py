@@ -3,6 +3,7 @@
 import pandas as pd
 
 from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.reversal.library import signatures_from_long
 from proteosig.reversal.run import ReversalSettings, contrast_groups, score_contrast
 from proteosig.runner import log, run_step
 
@@ -10,9 +11,7 @@ from proteosig.runner import log, run_step
 def load_weights(weights_path, drugs_path, assays):
     drugs = pd.read_csv(drugs_path, sep="\t", keep_default_na=False)
     long = pd.read_csv(weights_path, sep="\t", dtype={"assay_id": str})
-    weights = long.pivot_table(index="drug", columns="assay_id", values="weight", aggfunc="sum")
-    weights = weights.reindex(index=drugs["drug"], columns=assays).fillna(0.0)
-    return weights, drugs
+    return signatures_from_long(long, drugs["drug"].tolist(), assays), drugs
 
 
 def main(snakemake):

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.reversal.library import signatures_from_long
 from proteosig.reversal.scores import patient_reversal
 from proteosig.runner import run_step
 from proteosig.similarity.patients import control_deviations
@@ -22,8 +23,8 @@ def main(snakemake):
         factors=list(params.factors),
     )
     long = pd.read_csv(snakemake.input.weights, sep="\t", dtype={"assay_id": str})
-    weights = long.pivot_table(index="drug", columns="assay_id", values="weight", aggfunc="sum")
-    weights = weights.reindex(columns=deviations.columns).fillna(0.0)
+    drugs = sorted(long["drug"].unique())  # the drugs with a usable signature
+    weights = signatures_from_long(long, drugs, list(deviations.columns))
     scores = patient_reversal(weights.to_numpy(), deviations.to_numpy())
     group = samples.set_index(samples["sample_id"].astype(str))["group"]
     table = pd.DataFrame(scores, index=deviations.index, columns=weights.index)

@@ -204,3 +204,10 @@ def drug_signatures(
             }
         )
     return weights, pd.DataFrame(rows)
+
+
+def signatures_from_long(long: pd.DataFrame, drugs: list[str], assays: list[str]) -> pd.DataFrame:
+    """Drugs x assays weights from the long table ``rule reversal_signatures`` writes
+    (non-zero weights only); drugs and assays absent from it get 0."""
+    weights = long.pivot_table(index="drug", columns="assay_id", values="weight", aggfunc="sum")
+    return weights.reindex(index=drugs, columns=assays).fillna(0.0)
