@@ -14,7 +14,7 @@ from proteosig.similarity import (
     similarity_metrics,
     simulate_cohort,
 )
-from proteosig.similarity.signatures import _Refitter
+from proteosig.similarity.signatures import _Refitter, bootstrap_counts
 
 KW = {"case_a": "A", "case_b": "B", "control": "HC", "covariates": ["age"]}
 
@@ -135,3 +135,26 @@ def test_batched_refits_equal_single_refits():
         batched = model.metric_many(rows, [(1, 0), (2, 0)], metric, block=32)
         single = [model.metric(c, [(1, 0), (2, 0)], metric) for c in rows]
         np.testing.assert_allclose(batched, single, rtol=1e-10, atol=1e-12)
+
+
+def test_batched_resamples_equal_refits_on_repeated_rows():
+    """Bootstrap resamples as sample counts give the refit on the repeated rows, and
+    control splits (a new group code) give the single refit too."""
+    rng = np.random.default_rng(5)
+    matrix, samples = simulate_cohort(rng, n_per_group=10, n_proteins=60)
+    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    counts = bootstrap_counts(rng, model.codes, 40)
+    assert (counts.sum(axis=1) == model.codes.size).all()
+    codes = np.tile(model.codes, (40, 1))
+    batched = model.metric_many(codes, [(1, 0), (2, 0)], "spearman_t", weights=counts, block=16)
+    for i in range(40):
+        rows = np.repeat(np.arange(model.codes.size), counts[i])
+        single = model.metric(model.codes[rows], [(1, 0), (2, 0)], "spearman_t", rows=rows)
+        assert batched[i] == pytest.approx(single, rel=1e-10, abs=1e-12)
+    splits = np.tile(model.codes, (30, 1))
+    controls = np.flatnonzero(model.codes == 0)
+    for i in range(30):
+        splits[i, rng.permutation(controls)[:5]] = 3
+    batched = model.metric_many(splits, [(1, 0), (2, 3)], "pearson_t", block=8)
+    single = [model.metric(c, [(1, 0), (2, 3)], "pearson_t") for c in splits]
+    np.testing.assert_allclose(batched, single, rtol=1e-10, atol=1e-12)

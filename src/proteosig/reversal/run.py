@@ -30,7 +30,7 @@ from proteosig.differential.design import default_formula, safe_name
 from proteosig.differential.table import adjust_bh
 from proteosig.errors import InputError
 from proteosig.reversal.scores import connectivity, dep_reversal, reversal_correlation
-from proteosig.similarity.signatures import _Refitter
+from proteosig.similarity.signatures import _Refitter, bootstrap_counts
 
 
 @dataclass(frozen=True)
@@ -119,32 +119,35 @@ def score_contrast(
         case, reference = levels.index(groups[0]), levels.index(groups[1])
         codes = model.codes
 
-        def refit(cd, rows=None):
-            if by_correlation:
-                fc = model.logfc(cd, [(case, reference)], rows=rows)[align, 0]
-                return score(None, fc)[0]
-            _, t_new = model.signatures(cd, [(case, reference)], rows=rows)
-            return score(t_new[align, 0], None)[0]
+        pair = [(case, reference)]
+
+        def refits(codes_rows, weights=None):
+            """Drug scores (replicates x drugs) of a batch of refits."""
+            out = np.empty((len(codes_rows), len(w)))
+            batches = model.fit_many(codes_rows, pair, weights=weights,
+                                     moderate=not by_correlation)  # fmt: skip
+            for i, fc, t_new in batches:
+                if by_correlation:
+                    out[i] = score(None, fc[align, 0])[0]
+                else:
+                    out[i] = score(t_new[align, 0], None)[0]
+            return out
 
         pool = np.flatnonzero(np.isin(codes, (case, reference)))
-        null_label = np.empty((settings.label_permutations, len(w)))
-        for i in range(settings.label_permutations):
-            permuted = codes.copy()
-            permuted[pool] = codes[rng.permutation(pool)]
-            null_label[i] = refit(permuted)
+        permutations = np.tile(codes, (settings.label_permutations, 1))
+        for i in range(settings.label_permutations):  # drawn one by one, as before batching
+            permutations[i, pool] = codes[rng.permutation(pool)]
+        null_label = refits(permutations)
         p_label = (1 + np.sum(null_label >= observed[None, :] - 1e-12, axis=0)) / (
             1 + settings.label_permutations
         )
         if progress:
             progress("sample-label null done")
-        members = [np.flatnonzero(codes == c) for c in np.unique(codes)]
-        in_top = np.zeros(len(w))
-        for _ in range(settings.bootstrap):
-            rows = np.concatenate([rng.choice(m, size=m.size, replace=True) for m in members])
-            boot = refit(codes[rows], rows)
-            boot[~usable] = -np.inf
-            rank = pd.Series(boot).rank(ascending=False, method="min").to_numpy()
-            in_top += rank <= settings.top
+        counts = bootstrap_counts(rng, codes, settings.bootstrap)
+        boot = refits(np.tile(codes, (settings.bootstrap, 1)), counts)
+        boot[:, ~usable] = -np.inf
+        ranks = pd.DataFrame(boot).rank(axis=1, ascending=False, method="min").to_numpy()
+        in_top = (ranks <= settings.top).sum(axis=0)
         if settings.bootstrap:
             top_fraction = in_top / settings.bootstrap
         if progress:

@@ -155,9 +155,12 @@ class _Refitter:
         self.names = [f"s{i}" for i in range(matrix.shape[0])]
         self.values = matrix.to_numpy(dtype=float).T  # proteins x samples
         self.complete = bool(np.isfinite(self.values).all())
-        self.expression = pd.DataFrame(
-            self.values, index=matrix.columns.astype(str), columns=self.names
-        )
+        self.proteins = matrix.columns.astype(str)
+
+    @property
+    def expression(self) -> pd.DataFrame:
+        """The values as lm_fit takes them; only the masked path needs it (a copy)."""
+        return pd.DataFrame(self.values, index=self.proteins, columns=self.names)
 
     def signatures(self, codes, pairs, rows=None):
         """logFC and moderated t (proteins x pairs) of each (case, control) code pair.
@@ -173,49 +176,124 @@ class _Refitter:
             t = logfc / unscaled / np.sqrt(s2_post)[:, None]
         return logfc, t
 
-    def metric_many(self, codes_rows: np.ndarray, pairs, metric: str, block: int = 64):
+    def metric_many(self, codes_rows, pairs, metric: str, weights=None, block: int = 64):
         """``metric`` for every row of ``codes_rows`` (relabellings of all samples).
 
-        Complete data: the refits of a block of relabellings share one batched QR, one
-        batched solve and one batched variance moderation (``squeeze_var_rows``), which is
-        what makes 1000s of permutations cheap; with missing values, one refit per row.
+        ``weights`` (same shape, sample counts) turns a row into a resample: a sample drawn
+        twice counts twice, as a bootstrap with repeated rows does.
         """
         out = np.empty(len(codes_rows))
-        if not self.complete:
-            for i, codes in enumerate(codes_rows):
-                out[i] = self.metric(codes, pairs, metric)
-            return out
-        y = self.values  # proteins x samples
-        mean = y.mean(axis=1)
-        centred = y - mean[:, None]
-        total = np.einsum("ij,ij->i", centred, centred)
-        for start in range(0, len(codes_rows), block):
-            codes = codes_rows[start : start + block]
-            present = np.unique(codes[0])
-            if any(not np.array_equal(np.unique(c), present) for c in codes[1:]):
-                for i, c in enumerate(codes, start=start):
-                    out[i] = self.metric(c, pairs, metric)
-                continue
-            one_hot = (codes[:, :, None] == present[None, None, :]).astype(float)
-            cov = np.broadcast_to(self.covariates, (len(codes), *self.covariates.shape))
-            x = np.concatenate([one_hot, cov], axis=2)  # block x samples x p
-            q, r = np.linalg.qr(x)
-            qty = np.swapaxes(q, 1, 2) @ y.T  # block x p x proteins
-            coefficients = np.linalg.solve(r, qty)
-            # Q'(y - mean) = Q'y - (Q'1) mean: one product instead of two
-            effects = qty - q.sum(axis=1)[:, :, None] * mean[None, None, :]
-            rss = np.maximum(total[None, :] - np.einsum("bpj,bpj->bj", effects, effects), 0.0)
-            df = x.shape[1] - x.shape[2]
-            c = _pair_contrasts(present, pairs, x.shape[2])
-            logfc = np.einsum("pk,bpj->bkj", c, coefficients)
-            unscaled = np.sqrt(np.sum(np.linalg.solve(np.swapaxes(r, 1, 2), c) ** 2, axis=1))
-            s2_post = squeeze_var_rows(rss / df, float(df))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                t = logfc / unscaled[:, :, None] / np.sqrt(s2_post)[:, None, :]
-            for i in range(len(codes)):
-                values = _shared(logfc[i, 0], logfc[i, 1], t[i, 0], t[i, 1])
-                out[start + i] = _metric(metric, *values) if values[0].size >= 3 else np.nan
+        for index, logfc, t in self.fit_many(codes_rows, pairs, weights=weights, block=block):
+            values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
+            out[index] = _metric(metric, *values) if values[0].size >= 3 else np.nan
         return out
+
+    def fit_many(self, codes_rows, pairs, *, weights=None, moderate: bool = True,
+                 block: int = 64):  # fmt: skip
+        """Refit for every row of ``codes_rows``; yields (row index, logfc, t).
+
+        logfc and t are proteins x pairs (t is None when ``moderate`` is False). With
+        complete data a block of refits shares one matrix product: only the group
+        columns of X'WY change between relabellings, and among them only the groups whose
+        members changed, so a permutation of two groups' labels costs one pass over the
+        data (the other group's sum follows from the total, which is zero once proteins are
+        centred). Centring leaves contrasts and residuals unchanged because the group
+        columns span the constant. Rows whose groups differ from the block's, or data with
+        missing values, take the single-refit path (QR, or lm_fit's masked solve).
+        """
+        codes_rows = np.asarray(codes_rows)
+        for start in range(0, len(codes_rows), block):
+            stop = min(start + block, len(codes_rows))
+            codes = codes_rows[start:stop]
+            w = None if weights is None else np.asarray(weights[start:stop], dtype=float)
+            present = np.unique(codes[0])
+            same = self.complete and all(np.array_equal(np.unique(c), present) for c in codes[1:])
+            if not same:
+                for i in range(start, stop):
+                    yield (i, *self._fit_one(codes_rows[i], pairs, weights, i, moderate))
+                continue
+            logfc, t = self._fit_block(codes, w, present, pairs, moderate)
+            for i in range(len(codes)):
+                yield start + i, logfc[i], (None if t is None else t[i])
+
+    def _fit_one(self, codes, pairs, weights, i, moderate):
+        rows = None
+        if weights is not None:
+            rows = np.repeat(np.arange(len(codes)), np.asarray(weights[i]).astype(int))
+            codes = codes[rows]
+        if moderate:
+            return self.signatures(codes, pairs, rows)
+        return self.logfc(codes, pairs, rows), None
+
+    def _sufficient(self):
+        """Centred values and the fixed parts of X'Y, computed once per refitter."""
+        if not hasattr(self, "_centred"):
+            y = self.values
+            self._centred = y - y.mean(axis=1, keepdims=True)
+            self._total = np.einsum("ij,ij->i", self._centred, self._centred)
+            self._cov_sums = self._centred @ self.covariates  # proteins x covariates
+        return self._centred
+
+    def _fit_block(self, codes, w, present, pairs, moderate):
+        """logfc (block x proteins x pairs) and t of a block of same-group relabellings."""
+        y = self._sufficient()
+        n_rep, n = codes.shape
+        n_prot, k = y.shape[0], present.size
+        cov = self.covariates
+        p = k + cov.shape[1]
+        one_hot = (codes[:, :, None] == present[None, None, :]).astype(float)  # R x n x k
+        xty = np.empty((n_rep, n_prot, p))  # X'WY, replicate-major for batched products
+        xtx = np.empty((n_rep, p, p))
+        if w is None:
+            base = (self.codes[:, None] == present[None, :]).astype(float)  # n x k
+            changed = [g for g in range(k) if (one_hot[:, :, g] != base[None, :, g]).any()]
+            for g in set(range(k)) - set(changed):
+                xty[:, :, g] = y @ base[:, g]
+            if changed:
+                if len(changed) > 1:
+                    columns = one_hot[:, :, changed[:-1]].transpose(1, 0, 2).reshape(n, -1)
+                    sums = (y @ columns).reshape(n_prot, n_rep, len(changed) - 1)
+                    xty[:, :, changed[:-1]] = sums.transpose(1, 0, 2)
+                # centred rows sum to zero: the last changed group is minus all the others
+                others = [g for g in range(k) if g != changed[-1]]
+                xty[:, :, changed[-1]] = -xty[:, :, others].sum(axis=2)
+            xty[:, :, k:] = self._cov_sums[None, :, :]
+            xtx[:, :k, :k] = 0.0
+            sizes = one_hot.sum(axis=1)
+            for g in range(k):
+                xtx[:, g, g] = sizes[:, g]
+            cross = np.swapaxes(one_hot, 1, 2) @ cov  # R x k x covariates
+            xtx[:, :k, k:] = cross
+            xtx[:, k:, :k] = np.swapaxes(cross, 1, 2)
+            xtx[:, k:, k:] = cov.T @ cov
+            yty = np.broadcast_to(self._total, (n_rep, n_prot))
+            n_used = np.full(n_rep, float(n))
+        else:
+            x = np.concatenate([one_hot, np.broadcast_to(cov, (n_rep, *cov.shape))], axis=2)
+            wx = w[:, :, None] * x
+            products = y @ wx.transpose(1, 0, 2).reshape(n, -1)  # proteins x (R p)
+            xty[:] = products.reshape(n_prot, n_rep, p).transpose(1, 0, 2)
+            xtx[:] = np.swapaxes(wx, 1, 2) @ x
+            yty = np.empty((n_rep, n_prot))
+            for lo in range(0, n_prot, 256):  # squares in slices: no full-size copy
+                yty[:, lo : lo + 256] = (np.square(y[lo : lo + 256]) @ w.T).T
+            n_used = w.sum(axis=1)
+        inverse = np.linalg.inv(xtx)
+        coef = xty @ inverse  # R x proteins x p (X'X is symmetric)
+        c = _pair_contrasts(present, pairs, p)
+        logfc = coef @ c
+        if not moderate:
+            return logfc, None
+        rss = np.maximum(yty - np.sum(coef * xty, axis=2), 0.0)
+        df = n_used - p
+        s2_post = np.empty_like(rss)
+        for value in np.unique(df):  # squeeze_var_rows takes one residual df per call
+            same_df = df == value
+            s2_post[same_df] = squeeze_var_rows(rss[same_df] / value, float(value))
+        unscaled = np.sqrt(np.einsum("pk,rpq,qk->rk", c, inverse, c))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = logfc / unscaled[:, None, :] / np.sqrt(s2_post)[:, :, None]
+        return logfc, t
 
     def logfc(self, codes, pairs, rows=None):
         """Only the contrasts' logFC (proteins x pairs): no variance moderation, so a
@@ -263,6 +341,16 @@ class _Refitter:
         logfc, t = self.signatures(codes, pairs, rows)
         values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
         return _metric(metric, *values) if values[0].size >= 3 else np.nan
+
+
+def bootstrap_counts(rng: np.random.Generator, codes: np.ndarray, n: int) -> np.ndarray:
+    """n x samples: how often each sample is drawn when resampling within its group."""
+    members = [np.flatnonzero(codes == c) for c in np.unique(codes)]
+    counts = np.zeros((n, codes.size), dtype=np.int64)
+    for i in range(n):
+        rows = np.concatenate([rng.choice(m, size=m.size, replace=True) for m in members])
+        counts[i] = np.bincount(rows, minlength=codes.size)
+    return counts
 
 
 def _pair_contrasts(present: np.ndarray, pairs, n_columns: int) -> np.ndarray:
@@ -381,11 +469,8 @@ def signature_similarity(
     p_value = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
     null_low, null_high = _quantiles(null_values)
 
-    members = [np.flatnonzero(codes == c) for c in np.unique(codes)]
-    boot = np.empty(n_bootstrap)
-    for i in range(n_bootstrap):
-        rows = np.concatenate([rng.choice(m, size=m.size, replace=True) for m in members])
-        boot[i] = model.metric(codes[rows], pairs, metric, rows=rows)
+    counts = bootstrap_counts(rng, codes, n_bootstrap)
+    boot = model.metric_many(np.tile(codes, (n_bootstrap, 1)), pairs, metric, weights=counts)
     ci_low, ci_high = _quantiles(boot)
 
     result = {
