@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -61,3 +62,17 @@ def save(fig, png_path: str | Path) -> None:
         metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
     )
     plt.close(fig)
+
+
+#: most points drawn per group in strip plots, and rows in per-patient heatmaps: beyond
+#: this a figure shows an evenly spaced subset (boxes and colour scales still use all)
+MAX_POINTS = 1500
+MAX_HEATMAP_ROWS = 400
+
+
+def evenly_spaced(n: int, limit: int) -> np.ndarray:
+    """Positions of at most ``limit`` of ``n`` items, evenly spaced: deterministic, and for
+    rows sorted by group it keeps every group in proportion."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))

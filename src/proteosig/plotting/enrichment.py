@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from proteosig.plotting._style import group_colours, ordered_groups, plt, save, setup
+from proteosig.plotting._style import (
+    MAX_POINTS,
+    evenly_spaced,
+    group_colours,
+    ordered_groups,
+    plt,
+    save,
+    setup,
+)
 
 
 def axis_scores(
@@ -41,7 +49,9 @@ def axis_scores(
             patch.set_facecolor(colours[group])
             patch.set_alpha(0.35)
         for i, (vals, group) in enumerate(zip(values, order, strict=True), start=1):
-            ax.scatter(i + rng.uniform(-0.15, 0.15, len(vals)), vals, s=6, color=colours[group])
+            drawn = np.asarray(vals)[evenly_spaced(len(vals), MAX_POINTS)]
+            ax.scatter(i + rng.uniform(-0.15, 0.15, drawn.size), drawn, s=6, color=colours[group],
+                       rasterized=drawn.size > 200)  # fmt: skip
         ax.set_xticks(range(1, len(order) + 1))
         ax.set_xticklabels(order, fontsize=8)
         ax.set_title(column.split(":", 1)[-1].replace("_", " "), fontsize=9)

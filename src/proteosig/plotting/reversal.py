@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from proteosig.plotting._style import group_colours, ordered_groups, plt, save, setup
+from proteosig.plotting._style import (
+    MAX_HEATMAP_ROWS,
+    evenly_spaced,
+    group_colours,
+    ordered_groups,
+    plt,
+    save,
+    setup,
+)
 
 KIND_COLOURS = {"empirical": "#D55E00", "observed": "#0072B2", "mechanism": "#009E73",
                 "none": "#BBBBBB"}  # fmt: skip
@@ -67,6 +75,8 @@ def patient_drug_heatmap(
     table = table.assign(_g=pd.Categorical(table["group"].astype(str), order)).sort_values(
         ["_g", "sample_id"], kind="stable"
     )
+    n_patients = len(table)
+    table = table.iloc[evenly_spaced(n_patients, MAX_HEATMAP_ROWS)]
     values = table[drugs].to_numpy(float)
     fig, (bar, ax) = plt.subplots(
         1, 2, figsize=(max(0.22 * len(drugs) + 2.2, 5.0), 0.045 * len(table) + 2.4),
@@ -86,7 +96,8 @@ def patient_drug_heatmap(
     ax.set_xticks(range(len(drugs)), drugs, rotation=90, fontsize=6)
     ax.set_yticks([])
     fig.colorbar(image, ax=ax, shrink=0.6, label="predicted reversal (-cosine)")
-    ax.set_title("Patients x drugs: reversal of each patient's deviation from controls",
+    shown = "" if len(table) == n_patients else f" ({len(table)} of {n_patients}, evenly spaced)"
+    ax.set_title("Patients x drugs: reversal of each patient's deviation from controls" + shown,
                  fontsize=8)  # fmt: skip
     fig.tight_layout()
     save(fig, path)

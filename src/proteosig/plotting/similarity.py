@@ -7,7 +7,15 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from proteosig.plotting._style import group_colours, ordered_groups, plt, save, setup
+from proteosig.plotting._style import (
+    MAX_POINTS,
+    evenly_spaced,
+    group_colours,
+    ordered_groups,
+    plt,
+    save,
+    setup,
+)
 
 
 def _empty(path, text: str) -> None:
@@ -158,8 +166,9 @@ def patient_scores(
         for i, group in enumerate(order):
             values = scores.loc[scores["group"].astype(str) == group, column].to_numpy(float)
             ax.boxplot([values], positions=[i], widths=0.6, showfliers=False)
-            ax.scatter(i + rng.uniform(-0.18, 0.18, values.size), values, s=7,
-                       color=colours[group])  # fmt: skip
+            drawn = values[evenly_spaced(values.size, MAX_POINTS)]
+            ax.scatter(i + rng.uniform(-0.18, 0.18, drawn.size), drawn, s=7,
+                       color=colours[group], rasterized=drawn.size > 200)  # fmt: skip
             if group in info.index:
                 ax.text(i, 1.0, f"{info.loc[group, 'fraction']:.0%}", fontsize=7, ha="center",
                         transform=ax.get_xaxis_transform())  # fmt: skip
