@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from proteosig.enrichment.scores import resolve_kcdf
 from proteosig.io.tables import sha256
 
 PACKAGES = ("proteosig", "snakemake", "numpy", "pandas", "scipy", "formulaic", "gseapy",
@@ -81,7 +82,11 @@ def methods_summary(
         "deps": deps.to_dict(orient="records"),
         "enrichment": {
             "score_method": enrichment["score_method"],
-            "kcdf": enrichment["kcdf"],
+            "kcdf": resolve_kcdf(
+                enrichment["kcdf"],
+                sum(qc["samples_per_group_kept"].values()),
+                enrichment["kcdf_none_min_samples"],
+            ),
             "gsea_permutations": enrichment["gsea_permutations"],
             "gene_sets": {
                 name: {"file": Path(path).name, "sha256": sha256(path)}

@@ -377,3 +377,17 @@ def test_input_validation():
         score_samples(bad, TOY_SETS)
     with pytest.raises(InputError, match="no gene set"):
         score_samples(x, {"X": ["nope"]})
+
+
+def test_kcdf_auto_switches_to_the_empirical_cdf_from_200_samples():
+    """As R GSVA >= 1.50 (kcdfNoneMinSampleSize = 200): the kernel below, the ECDF from."""
+    rng = np.random.default_rng(3)
+    sets = {"s": [f"g{i}" for i in range(8)]}
+    for n, expected in ((199, "Gaussian"), (200, "none")):
+        x = pd.DataFrame(rng.normal(size=(30, n)), index=[f"g{i}" for i in range(30)])
+        auto = score_samples(x, sets, kcdf="auto")
+        forced = score_samples(x, sets, kcdf=expected)
+        assert auto.attrs["kcdf"] == expected
+        pd.testing.assert_frame_equal(auto, forced)
+    x = pd.DataFrame(rng.normal(size=(30, 50)), index=[f"g{i}" for i in range(30)])
+    assert score_samples(x, sets, kcdf="auto", kcdf_none_min_samples=50).attrs["kcdf"] == "none"

@@ -31,7 +31,7 @@ def test_cohort_is_an_explore_long_parquet_the_pipeline_reads(tmp_path):
     assert str(schema.field("SampleID").type).startswith("dictionary")
     config = yaml.safe_load(cohort.config.read_text())
     validated = validate_config(config, load_schema(REPO / "workflow/schemas/config.schema.yaml"))
-    assert validated["enrichment"]["kcdf"] == "none"
+    assert validated["enrichment"]["kcdf"] == "auto"  # -> empirical CDF from 200 samples
 
 
 def test_cohort_is_deterministic_and_carries_the_planted_effects(tmp_path):

@@ -35,7 +35,13 @@ rule enrichment_scores:
         ENV
     threads: 2
     params:
-        scoring=section("enrichment", "score_collections", "score_method", "kcdf"),
+        scoring=section(
+            "enrichment",
+            "score_collections",
+            "score_method",
+            "kcdf",
+            "kcdf_none_min_samples",
+        ),
     script:
         "../scripts/enrichment_scores.py"
 

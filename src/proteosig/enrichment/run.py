@@ -69,6 +69,7 @@ def score_table(
     *,
     method: str,
     kcdf: str,
+    kcdf_none_min_samples: int = 200,
     n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Samples x sets scores (columns '<collection>:<set>') of the chosen collections."""
@@ -78,7 +79,10 @@ def score_table(
     for collection in collections:
         if not sets.get(collection):
             continue
-        scores = score_samples(matrix.T, sets[collection], method=method, kcdf=kcdf, n_jobs=n_jobs)
+        scores = score_samples(
+            matrix.T, sets[collection], method=method, kcdf=kcdf,
+            kcdf_none_min_samples=kcdf_none_min_samples, n_jobs=n_jobs,
+        )  # fmt: skip
         scores.index = [f"{collection}:{name}" for name in scores.index]
         frames.append(scores.T)
     if not frames:

@@ -60,10 +60,21 @@ import pandas as pd
 from proteosig.enrichment.genesets import read_gmt  # noqa: F401 (re-exported)
 from proteosig.errors import InputError, rows_preview
 
-__all__ = ["METHODS", "KCDFS", "read_gmt", "restrict_gene_sets", "score_samples"]
+__all__ = ["METHODS", "KCDFS", "read_gmt", "resolve_kcdf", "restrict_gene_sets", "score_samples"]
 
 METHODS = ("gsva", "ssgsea", "zscore", "plage")
-KCDFS = ("Gaussian", "none")
+KCDFS = ("auto", "Gaussian", "none")
+#: R GSVA's ``kcdfNoneMinSampleSize``: with ``kcdf="auto"`` the empirical CDF replaces the
+#: Gaussian kernel from this many samples on (the kernel costs samples^2 per gene)
+KCDF_NONE_MIN_SAMPLES = 200
+
+
+def resolve_kcdf(kcdf: str, n_samples: int, min_samples: int = KCDF_NONE_MIN_SAMPLES) -> str:
+    """``"auto"`` -> ``"Gaussian"`` below ``min_samples`` samples, ``"none"`` from there on
+    (R GSVA >= 1.50's ``kcdf="auto"`` for continuous data); other values unchanged."""
+    if kcdf != "auto":
+        return kcdf
+    return "none" if n_samples >= min_samples else "Gaussian"
 MISSING_POLICIES = ("drop_genes", "error")
 
 #: R GSVA: genes with a row sd below this are "constant" (GSVA:::.filterFeatures).
@@ -554,6 +565,7 @@ def score_samples(
     *,
     method: str = "gsva",
     kcdf: str = "Gaussian",
+    kcdf_none_min_samples: int = KCDF_NONE_MIN_SAMPLES,
     mx_diff: bool = True,
     abs_ranking: bool = False,
     tau: float | None = None,
@@ -579,9 +591,12 @@ def score_samples(
     method
         ``"gsva"`` (default), ``"ssgsea"``, ``"zscore"`` or ``"plage"``.
     kcdf
-        For ``"gsva"``: ``"Gaussian"`` (R's default, for continuous data such as NPX;
-        O(samples²) per gene) or ``"none"`` (empirical CDF; O(samples log samples) per
-        gene, for large sample counts, where the kernel estimate adds little).
+        For ``"gsva"``: ``"Gaussian"`` (R GSVA 1.46's default, for continuous data such as
+        NPX; O(samples²) per gene), ``"none"`` (empirical CDF; O(samples log samples) per
+        gene, for large sample counts, where the kernel estimate adds little) or
+        ``"auto"``: ``"none"`` from ``kcdf_none_min_samples`` samples on (R's
+        ``kcdfNoneMinSampleSize``, 200), else ``"Gaussian"``. ``attrs["kcdf"]`` holds the
+        one used.
     mx_diff, abs_ranking
         R's ``mx.diff`` and ``abs.ranking`` (``"gsva"`` only).
     tau
@@ -612,6 +627,7 @@ def score_samples(
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if kcdf not in KCDFS:
         raise ValueError(f"kcdf must be one of {KCDFS}, got {kcdf!r} (Poisson is not supported)")
+    kcdf = resolve_kcdf(kcdf, expression.shape[1], kcdf_none_min_samples)
     if missing not in MISSING_POLICIES:
         raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
     if n_jobs < 1:

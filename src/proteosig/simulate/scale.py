@@ -246,8 +246,8 @@ def scale_config(cohort_dir: str | Path) -> dict:
 
     Settings that change with scale, and why:
 
-    * ``enrichment: kcdf: none`` - GSVA's Gaussian kernel is O(samples^2) per protein;
-      R's GSVA switches to the empirical CDF from 200 samples on (``kcdfNoneMinSampleSize``);
+    * none for GSVA: the default ``kcdf: auto`` switches to the empirical CDF from 200
+      samples on, as R's GSVA does (the Gaussian kernel is O(samples^2) per protein);
     * ``similarity``/``reversal`` permutation counts as in the demo: the refits are
       batched, so they cost a few full model fits each, not one fit per permutation.
     """
@@ -267,5 +267,4 @@ def scale_config(cohort_dir: str | Path) -> dict:
             "covariates": ["age", "sex"],
         },
         "differential": {"formula": "~ 0 + group + age + sex"},
-        "enrichment": {"kcdf": "none"},
     }
