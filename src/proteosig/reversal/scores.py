@@ -92,10 +92,15 @@ def patient_reversal(weights: np.ndarray, deviations: np.ndarray) -> np.ndarray:
     """(samples x drugs) -cosine between each drug's weights and each sample's deviation
     from the controls, over the drug's proteins: +1 when the drug would move exactly that
     patient's deviating proteins back; missing deviations are left out."""
-    z = np.where(np.isfinite(deviations), deviations, 0.0)
-    observed = np.isfinite(deviations).astype(float)
-    dot = z @ weights.T
-    w_norm = np.sqrt(observed @ (weights**2).T)
-    z_norm = np.sqrt((z**2) @ (weights != 0).T.astype(float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return -dot / (w_norm * z_norm)
+    out = np.empty((deviations.shape[0], weights.shape[0]))
+    squared, present = (weights**2).T, (weights != 0).T.astype(float)
+    for start in range(0, deviations.shape[0], 4096):  # row blocks: no full-size copies
+        block = deviations[start : start + 4096]
+        observed = np.isfinite(block)
+        z = np.where(observed, block, 0.0)
+        dot = z @ weights.T
+        w_norm = np.sqrt(observed.astype(float) @ squared)
+        z_norm = np.sqrt((z**2) @ present)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start : start + 4096] = -dot / (w_norm * z_norm)
+    return out

@@ -153,16 +153,28 @@ def _leave_one_out(
     x = design.to_numpy(dtype=float)
     y = matrix.to_numpy(dtype=float)
     mask = np.isfinite(y)
-    y0 = np.where(mask, y, 0.0)
-    maskf = mask.astype(float)
-
-    inverse, ok = _batched_inverse(x, maskf)  # proteins x p x p
-    beta = np.einsum("jkl,ij,il->jk", inverse, y0 * maskf, x, optimize=True)  # proteins x p
-    fitted = x @ beta.T  # samples x proteins
-    resid = np.where(mask, y - fitted, 0.0)
+    if mask.all():
+        # one (X'X)^-1 for every protein, kept with a leading axis of 1 so that the
+        # per-protein formulas below broadcast: the block arrays are then samples x p, not
+        # samples x proteins x p, which is what keeps biobank-size cohorts cheap
+        inverse = np.linalg.inv(x.T @ x)[None, :, :]
+        ok = np.ones(y.shape[1], dtype=bool)
+        beta = (y.T @ x) @ inverse[0]  # proteins x p
+    else:
+        y0 = np.where(mask, y, 0.0)
+        inverse, ok = _batched_inverse(x, mask.astype(float))  # proteins x p x p
+        beta = np.einsum("jkl,ij,il->jk", inverse, y0, x, optimize=True)
+        del y0
     n_obs = mask.sum(axis=0)
     df = n_obs - x.shape[1]
-    rss = np.sum(resid**2, axis=0)
+
+    def residuals(rows):
+        return np.where(mask[rows], y[rows] - x[rows] @ beta.T, 0.0)
+
+    rss = np.zeros(y.shape[1])
+    for start in range(0, y.shape[0], settings.block_size):  # blocks: no full-size copies
+        part = residuals(slice(start, start + settings.block_size))
+        rss += np.einsum("ij,ij->j", part, part)
 
     # each sample as if it were a control with its own covariates
     as_control = x.copy()
@@ -181,7 +193,7 @@ def _leave_one_out(
     top_n = int(min(settings.top_n, int(ok.sum())))
     for start in range(0, y.shape[0], settings.block_size):
         rows = slice(start, start + settings.block_size)
-        xb, mb, eb = x[rows], mask[rows], resid[rows]
+        xb, mb, eb = x[rows], mask[rows], residuals(rows)
         ax = np.einsum("jkl,il->ijk", inverse, xb, optimize=True)  # samples x proteins x p
         h = np.einsum("ijk,ik->ij", ax, xb)
         with np.errstate(divide="ignore", invalid="ignore"):
