@@ -202,17 +202,18 @@ class _Refitter:
         missing values, take the single-refit path (QR, or lm_fit's masked solve).
         """
         codes_rows = np.asarray(codes_rows)
+        n_codes = int(codes_rows.max(initial=0)) + 1
         for start in range(0, len(codes_rows), block):
             stop = min(start + block, len(codes_rows))
             codes = codes_rows[start:stop]
             w = None if weights is None else np.asarray(weights[start:stop], dtype=float)
-            present = np.unique(codes[0])
-            same = self.complete and all(np.array_equal(np.unique(c), present) for c in codes[1:])
-            if not same:
+            sizes = _group_sizes(codes, w, n_codes)  # rows x codes (weighted counts)
+            present = np.flatnonzero(sizes[0] > 0)
+            if not (self.complete and ((sizes > 0) == (sizes[0] > 0)).all()):
                 for i in range(start, stop):
                     yield (i, *self._fit_one(codes_rows[i], pairs, weights, i, moderate))
                 continue
-            logfc, t = self._fit_block(codes, w, present, pairs, moderate)
+            logfc, t = self._fit_block(codes, w, present, sizes[:, present], pairs, moderate)
             for i in range(len(codes)):
                 yield start + i, logfc[i], (None if t is None else t[i])
 
@@ -234,46 +235,56 @@ class _Refitter:
             self._cov_sums = self._centred @ self.covariates  # proteins x covariates
         return self._centred
 
-    def _fit_block(self, codes, w, present, pairs, moderate):
-        """logfc (block x proteins x pairs) and t of a block of same-group relabellings."""
+    def _fit_block(self, codes, w, present, sizes, pairs, moderate):
+        """logfc (block x proteins x pairs) and t of a block of same-group relabellings.
+
+        Group indicators are built only for the groups whose members changed (one for a
+        permutation of two groups' labels); sizes and group x covariate sums come from
+        weighted counts, so no replicates x samples x groups array is formed.
+        """
         y = self._sufficient()
         n_rep, n = codes.shape
         n_prot, k = y.shape[0], present.size
         cov = self.covariates
         p = k + cov.shape[1]
-        one_hot = (codes[:, :, None] == present[None, None, :]).astype(float)  # R x n x k
+        index = np.searchsorted(present, codes)  # R x n: position of each code in present
         xty = np.empty((n_rep, n_prot, p))  # X'WY, replicate-major for batched products
-        xtx = np.empty((n_rep, p, p))
+        xtx = np.zeros((n_rep, p, p))
+        xtx[:, np.arange(k), np.arange(k)] = sizes
+        weight = np.ones((n_rep, n)) if w is None else w
+        flat = (index + k * np.arange(n_rep)[:, None]).ravel()
+        for c in range(cov.shape[1]):  # group x covariate sums, weighted, by bincount
+            sums = np.bincount(flat, weights=(weight * cov[:, c]).ravel(), minlength=n_rep * k)
+            xtx[:, :k, k + c] = xtx[:, k + c, :k] = sums.reshape(n_rep, k)
         if w is None:
-            base = (self.codes[:, None] == present[None, :]).astype(float)  # n x k
-            changed = [g for g in range(k) if (one_hot[:, :, g] != base[None, :, g]).any()]
-            for g in set(range(k)) - set(changed):
-                xty[:, :, g] = y @ base[:, g]
-            if changed:
-                if len(changed) > 1:
-                    columns = one_hot[:, :, changed[:-1]].transpose(1, 0, 2).reshape(n, -1)
-                    sums = (y @ columns).reshape(n_prot, n_rep, len(changed) - 1)
-                    xty[:, :, changed[:-1]] = sums.transpose(1, 0, 2)
+            base = np.searchsorted(present, self.codes)
+            moved = index != base[None, :]
+            changed = np.unique(
+                np.concatenate([index[moved], np.broadcast_to(base, index.shape)[moved]])
+            )
+            for g in set(range(k)) - set(changed.tolist()):
+                xty[:, :, g] = y @ (base == g).astype(float)
+            if changed.size:
+                computed = changed[:-1]
+                if computed.size:
+                    columns = (index.T[:, :, None] == computed[None, None, :]).astype(float)
+                    sums = (y @ columns.reshape(n, -1)).reshape(n_prot, n_rep, computed.size)
+                    xty[:, :, computed] = sums.transpose(1, 0, 2)
                 # centred rows sum to zero: the last changed group is minus all the others
                 others = [g for g in range(k) if g != changed[-1]]
                 xty[:, :, changed[-1]] = -xty[:, :, others].sum(axis=2)
             xty[:, :, k:] = self._cov_sums[None, :, :]
-            xtx[:, :k, :k] = 0.0
-            sizes = one_hot.sum(axis=1)
-            for g in range(k):
-                xtx[:, g, g] = sizes[:, g]
-            cross = np.swapaxes(one_hot, 1, 2) @ cov  # R x k x covariates
-            xtx[:, :k, k:] = cross
-            xtx[:, k:, :k] = np.swapaxes(cross, 1, 2)
             xtx[:, k:, k:] = cov.T @ cov
             yty = np.broadcast_to(self._total, (n_rep, n_prot))
             n_used = np.full(n_rep, float(n))
         else:
-            x = np.concatenate([one_hot, np.broadcast_to(cov, (n_rep, *cov.shape))], axis=2)
-            wx = w[:, :, None] * x
-            products = y @ wx.transpose(1, 0, 2).reshape(n, -1)  # proteins x (R p)
-            xty[:] = products.reshape(n_prot, n_rep, p).transpose(1, 0, 2)
-            xtx[:] = np.swapaxes(wx, 1, 2) @ x
+            design = np.empty((n, n_rep, p))  # W X for every replicate, samples first
+            design[:, :, :k] = (index.T[:, :, None] == np.arange(k)[None, None, :]) * w.T[
+                :, :, None
+            ]
+            design[:, :, k:] = w.T[:, :, None] * cov[:, None, :]
+            xty[:] = (y @ design.reshape(n, -1)).reshape(n_prot, n_rep, p).transpose(1, 0, 2)
+            xtx[:, k:, k:] = np.einsum("rn,nc,nd->rcd", w, cov, cov, optimize=True)
             yty = np.empty((n_rep, n_prot))
             for lo in range(0, n_prot, 256):  # squares in slices: no full-size copy
                 yty[:, lo : lo + 256] = (np.square(y[lo : lo + 256]) @ w.T).T
@@ -341,6 +352,14 @@ class _Refitter:
         logfc, t = self.signatures(codes, pairs, rows)
         values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
         return _metric(metric, *values) if values[0].size >= 3 else np.nan
+
+
+def _group_sizes(codes: np.ndarray, weights, n_codes: int) -> np.ndarray:
+    """rows x codes: (weighted) number of samples with each code, by one bincount."""
+    n_rep = codes.shape[0]
+    flat = (codes + n_codes * np.arange(n_rep)[:, None]).ravel()
+    totals = np.bincount(flat, None if weights is None else np.ravel(weights), n_rep * n_codes)
+    return totals.reshape(n_rep, n_codes)
 
 
 def bootstrap_counts(rng: np.random.Generator, codes: np.ndarray, n: int) -> np.ndarray:
