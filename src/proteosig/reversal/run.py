@@ -29,6 +29,7 @@ import pandas as pd
 from proteosig.differential.design import default_formula, safe_name
 from proteosig.differential.table import adjust_bh
 from proteosig.errors import InputError
+from proteosig.progress import Progress
 from proteosig.reversal.scores import connectivity, dep_reversal, reversal_correlation
 from proteosig.similarity.signatures import _Refitter, bootstrap_counts
 
@@ -121,11 +122,12 @@ def score_contrast(
 
         pair = [(case, reference)]
 
-        def refits(codes_rows, weights=None):
+        def refits(codes_rows, what, weights=None):
             """Drug scores (replicates x drugs) of a batch of refits."""
             out = np.empty((len(codes_rows), len(w)))
             batches = model.fit_many(codes_rows, pair, weights=weights,
-                                     moderate=not by_correlation)  # fmt: skip
+                                     moderate=not by_correlation,
+                                     progress=Progress(what, len(codes_rows)))  # fmt: skip
             for i, fc, t_new in batches:
                 if by_correlation:
                     out[i] = score(None, fc[align, 0])[0]
@@ -137,14 +139,18 @@ def score_contrast(
         permutations = np.tile(codes, (settings.label_permutations, 1))
         for i in range(settings.label_permutations):  # drawn one by one, as before batching
             permutations[i, pool] = codes[rng.permutation(pool)]
-        null_label = refits(permutations)
+        null_label = refits(permutations, f"{groups[0]} vs {groups[1]}: sample-label null")
         p_label = (1 + np.sum(null_label >= observed[None, :] - 1e-12, axis=0)) / (
             1 + settings.label_permutations
         )
         if progress:
             progress("sample-label null done")
         counts = bootstrap_counts(rng, codes, settings.bootstrap)
-        boot = refits(np.tile(codes, (settings.bootstrap, 1)), counts)
+        boot = refits(
+            np.tile(codes, (settings.bootstrap, 1)),
+            f"{groups[0]} vs {groups[1]}: bootstrap",
+            counts,
+        )
         boot[:, ~usable] = -np.inf
         ranks = pd.DataFrame(boot).rank(axis=1, ascending=False, method="min").to_numpy()
         in_top = (ranks <= settings.top).sum(axis=0)

@@ -57,6 +57,7 @@ from proteosig.differential.run import ModelSettings, fit_model
 from proteosig.differential.squeeze import squeeze_var, squeeze_var_rows
 from proteosig.differential.table import top_table
 from proteosig.errors import InputError
+from proteosig.progress import Progress
 
 METRICS = (
     "spearman_logfc",
@@ -176,20 +177,23 @@ class _Refitter:
             t = logfc / unscaled / np.sqrt(s2_post)[:, None]
         return logfc, t
 
-    def metric_many(self, codes_rows, pairs, metric: str, weights=None, block: int = 64):
+    def metric_many(
+        self, codes_rows, pairs, metric: str, weights=None, block: int = 64, progress=None
+    ):
         """``metric`` for every row of ``codes_rows`` (relabellings of all samples).
 
         ``weights`` (same shape, sample counts) turns a row into a resample: a sample drawn
         twice counts twice, as a bootstrap with repeated rows does.
         """
         out = np.empty(len(codes_rows))
-        for index, logfc, t in self.fit_many(codes_rows, pairs, weights=weights, block=block):
+        batches = self.fit_many(codes_rows, pairs, weights=weights, block=block, progress=progress)
+        for index, logfc, t in batches:
             values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
             out[index] = _metric(metric, *values) if values[0].size >= 3 else np.nan
         return out
 
     def fit_many(self, codes_rows, pairs, *, weights=None, moderate: bool = True,
-                 block: int = 64):  # fmt: skip
+                 block: int = 64, progress=None):  # fmt: skip
         """Refit for every row of ``codes_rows``; yields (row index, logfc, t).
 
         logfc and t are proteins x pairs (t is None when ``moderate`` is False). With
@@ -200,6 +204,7 @@ class _Refitter:
         centred). Centring leaves contrasts and residuals unchanged because the group
         columns span the constant. Rows whose groups differ from the block's, or data with
         missing values, take the single-refit path (QR, or lm_fit's masked solve).
+        ``progress`` (a ``proteosig.progress.Progress``) advances by each block's rows.
         """
         codes_rows = np.asarray(codes_rows)
         n_codes = int(codes_rows.max(initial=0)) + 1
@@ -212,10 +217,12 @@ class _Refitter:
             if not (self.complete and ((sizes > 0) == (sizes[0] > 0)).all()):
                 for i in range(start, stop):
                     yield (i, *self._fit_one(codes_rows[i], pairs, weights, i, moderate))
-                continue
-            logfc, t = self._fit_block(codes, w, present, sizes[:, present], pairs, moderate)
-            for i in range(len(codes)):
-                yield start + i, logfc[i], (None if t is None else t[i])
+            else:
+                logfc, t = self._fit_block(codes, w, present, sizes[:, present], pairs, moderate)
+                for i in range(len(codes)):
+                    yield start + i, logfc[i], (None if t is None else t[i])
+            if progress is not None:
+                progress.advance(stop - start)
 
     def _fit_one(self, codes, pairs, weights, i, moderate):
         rows = None
@@ -483,13 +490,19 @@ def signature_similarity(
     permutations = np.tile(codes, (n_permutations, 1))
     for i in range(n_permutations):  # drawn one by one: the stream does not depend on batching
         permutations[i, pool] = codes[rng.permutation(pool)]
-    null_values = model.metric_many(permutations, pairs, metric)
+    label = f"{contrast_a} ~ {contrast_b}"
+    null_values = model.metric_many(
+        permutations, pairs, metric, progress=Progress(f"{label}: permutations", n_permutations)
+    )
     finite = null_values[np.isfinite(null_values)]
     p_value = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
     null_low, null_high = _quantiles(null_values)
 
     counts = bootstrap_counts(rng, codes, n_bootstrap)
-    boot = model.metric_many(np.tile(codes, (n_bootstrap, 1)), pairs, metric, weights=counts)
+    boot = model.metric_many(
+        np.tile(codes, (n_bootstrap, 1)), pairs, metric, weights=counts,
+        progress=Progress(f"{label}: bootstrap", n_bootstrap),
+    )  # fmt: skip
     ci_low, ci_high = _quantiles(boot)
 
     result = {
@@ -516,7 +529,10 @@ def signature_similarity(
         splits = np.tile(codes, (n_splits, 1))
         for i in range(n_splits):
             splits[i, rng.permutation(controls)[: controls.size // 2]] = half_code
-        split_values = model.metric_many(splits, [(1, 0), (2, half_code)], metric)
+        split_values = model.metric_many(
+            splits, [(1, 0), (2, half_code)], metric,
+            progress=Progress(f"{label}: control splits", n_splits),
+        )  # fmt: skip
         result["split_controls_mean"] = float(np.nanmean(split_values))
         result["split_controls_q025"], result["split_controls_q975"] = _quantiles(split_values)
         result["split_controls_distribution"] = split_values
