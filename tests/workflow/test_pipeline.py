@@ -23,8 +23,15 @@ def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedPr
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
 
-def write_study(tmp_path: Path, *, npx_text: str | None = None, **config_changes) -> Path:
+def write_study(
+    tmp_path: Path, *, npx_text: str | None = None, effects: dict | None = None, **config_changes
+) -> Path:
+    """The small study; ``effects`` shifts NPX by {(group, OlinkID): log2 shift}."""
     long, sheet = make_long_table(n_per_group=10, groups=("HC", "AD", "MDD"), seed=7)
+    group_of = dict(zip(sheet["sample_id"], sheet["group"], strict=True))
+    for (group, assay), shift in (effects or {}).items():
+        rows = long["SampleID"].map(group_of).eq(group) & long["OlinkID"].eq(assay)
+        long.loc[rows, "NPX"] += shift
     npx = tmp_path / "npx.csv"
     if npx_text is None:
         long.to_csv(npx, sep=";", index=False)
@@ -49,7 +56,9 @@ def write_study(tmp_path: Path, *, npx_text: str | None = None, **config_changes
 
 
 def test_small_study_runs_every_stage(tmp_path):
-    config = write_study(tmp_path)
+    # one planted DEP per disease, so the report's numbers are not all zero (large: age
+    # rises with the sample number, so it is confounded with group and widens the errors)
+    config = write_study(tmp_path, effects={("AD", "OID00501"): 5.0, ("MDD", "OID00482"): 5.0})
     result = snakemake(tmp_path, config)
     assert result.returncode == 0, result.stderr[-3000:]
     samples = pd.read_csv(tmp_path / "results" / "qc" / "samples.tsv", sep="\t")
@@ -78,6 +87,29 @@ def test_small_study_runs_every_stage(tmp_path):
     assert "Volcano plot of" in text and "BH-adjusted p &lt; 0.05" in text
     assert "1000 permutations per direction" in text  # the similarity config, rendered
     assert "https://" not in text.split("<script>")[0]  # nothing fetched when opened
+    assert_captions_quote_results(tmp_path / "results", text)
+
+
+def assert_captions_quote_results(results: Path, text: str) -> None:
+    """The numbers in the differential captions are those of the result tables."""
+    union, calls = set(), 0
+    for contrast in ("AD_vs_HC", "MDD_vs_HC"):
+        table = pd.read_csv(results / "differential" / f"{contrast}.tsv", sep="\t")
+        up, down = (table["direction"] == "up").sum(), (table["direction"] == "down").sum()
+        tested = table["P.Value"].notna().sum()
+        # the volcano caption of this contrast, and its line in the summary caption
+        assert f"DEPs in {contrast}: {up} up, {down} down, of {tested} proteins tested." in text
+        assert f"<li>{contrast}: {up} up, {down} down, of {tested} tested</li>" in text
+        union |= set(table.loc[table["significant"], "assay_id"])
+        calls += int(table["significant"].sum())
+    assert calls >= 2  # the planted effects are called: the counts below are not trivial
+    assert f"{calls} DEP calls in 2 contrasts, on {len(union)} distinct proteins." in text
+    # heatmap: every DEP, topped up to 20 rows when there are enough proteins
+    rows = min(max(len(union), 20), 60, tested)
+    samples = len(pd.read_csv(results / "qc" / "samples.tsv", sep="\t"))
+    assert f"Heatmap of {rows} proteins x {samples} samples" in text
+    assert f"Rows: all {len(union)} DEPs, plus the {rows - len(union)} proteins" in text
+    assert "Columns: every analysed sample (HC 10, AD 10, MDD 10)." in text
 
 
 def test_config_typo_stops_before_any_job(tmp_path):

@@ -118,6 +118,9 @@ QC_FIGURES = [
 QC_OUTPUTS = QC_TABLES + QC_FIGURES
 DIFFERENTIAL_OUTPUTS = [
     f"{RESULTS}/differential/summary.tsv",
+    f"{RESULTS}/differential/summary.json",
+    f"{RESULTS}/differential/figures/dep_heatmap.png",
+    f"{RESULTS}/differential/figures/dep_heatmap.pdf",
     *expand(
         f"{RESULTS}/differential/{{contrast}}.{{ext}}",
         contrast=CONTRASTS,

@@ -1,3 +1,9 @@
+from proteosig.captions import ResultNumbers
+
+# Key numbers of the stage (DEPs per contrast, what the heatmap shows), quoted by captions.
+DEP_NUMBERS = f"{RESULTS}/differential/summary.json"
+
+
 rule differential_fit:
     """Fit once: design, linear models for all proteins, contrasts and eBayes/treat."""
     input:
@@ -58,27 +64,45 @@ rule differential_table:
         mem_mb=1000,
     params:
         calls=section("differential", "fc_threshold", "fdr_threshold", "confint"),
+        numbers=ResultNumbers(DEP_NUMBERS),  # read by the caption, at --report time only
     script:
         "../scripts/differential_table.py"
 
 
 rule differential_summary:
-    """DEP counts up/down per contrast."""
+    """DEP counts up/down per contrast, the DEP heatmap, and the numbers their captions quote."""
     input:
         tables=expand(f"{RESULTS}/differential/{{contrast}}.tsv", contrast=CONTRASTS),
+        matrix=rules.qc.output.matrix,
+        samples=rules.qc.output.samples,
     output:
-        report(
+        summary=report(
             f"{RESULTS}/differential/summary.tsv",
             caption="../report/dep_summary.rst",
             category="2. Differential",
         ),
+        numbers=DEP_NUMBERS,
+        heatmap=report(
+            f"{RESULTS}/differential/figures/dep_heatmap.png",
+            caption="../report/dep_heatmap.rst",
+            category="2. Differential",
+        ),
+        heatmap_pdf=f"{RESULTS}/differential/figures/dep_heatmap.pdf",
     log:
         f"{LOGS}/differential_summary.log",
     benchmark:
         f"{BENCH}/differential_summary.tsv"
     conda:
         ENV
+    resources:
+        mem_mb=1000,
     params:
         contrasts=CONTRASTS,
+        groups=analysis_groups(),
+        control_group=config["samples"]["control_group"],
+        seed=config["seed"],
+        # rows and columns a printed page can show; larger cohorts are subsampled per group
+        heatmap={"max_proteins": 60, "min_proteins": 20, "max_samples": 2000},
+        numbers=ResultNumbers(DEP_NUMBERS),
     script:
         "../scripts/differential_summary.py"
