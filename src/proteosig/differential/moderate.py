@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
+from proteosig.differential import tdist
 from proteosig.differential.fit import LinearFit
 from proteosig.differential.squeeze import squeeze_var
 
@@ -81,7 +81,7 @@ def ebayes(
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         t = fit.coefficients / fit.stdev_unscaled / np.sqrt(s2_post)[:, None]
-    p_value = 2 * stats.t.sf(np.abs(t), df_total[:, None])
+    p_value = 2 * tdist.sf(np.abs(t), df_total[:, None])
 
     var_prior_lim = np.asarray(stdev_coef_lim, dtype=float) ** 2 / np.median(s2_prior)
     var_prior = np.array(
@@ -134,18 +134,18 @@ def tmixture(tstat, stdev_unscaled, df, proportion, var_prior_lim) -> float:
     max_df = df.max()
     lower = df < max_df
     if lower.any():
-        log_tail = stats.t.logsf(tstat[lower], df[lower])
-        tstat[lower] = stats.t.isf(np.exp(log_tail), max_df)
+        log_tail = tdist.logsf(tstat[lower], df[lower])
+        tstat[lower] = tdist.isf(np.exp(log_tail), max_df)
     order = np.argsort(-tstat, kind="stable")[:n_target]
     top = tstat[order]
     v1 = v1_all[order]
     ranks = np.arange(1, n_target + 1)
-    p0 = 2 * stats.t.sf(top, max_df)
+    p0 = 2 * tdist.sf(top, max_df)
     p_target = ((ranks - 0.5) / n - (1 - p) * p0) / p
     v0 = np.zeros(n_target)
     positive = p_target > p0
     if positive.any():
-        q_target = -stats.t.ppf(p_target[positive] / 2, max_df)
+        q_target = -tdist.ppf(p_target[positive] / 2, max_df)
         v0[positive] = v1[positive] * ((top[positive] / q_target) ** 2 - 1)
     v0 = np.clip(v0, var_prior_lim[0], var_prior_lim[1])
     return float(np.mean(v0))
@@ -187,7 +187,7 @@ def treat(
     with np.errstate(invalid="ignore", divide="ignore"):
         t_lower = (coef - lfc) / se
         t_upper = (coef + lfc) / se
-        p_value = stats.t.sf(t_lower, df) + stats.t.sf(t_upper, df)
+        p_value = tdist.sf(t_lower, df) + tdist.sf(t_upper, df)
         t = np.sign(fit.coefficients) * np.maximum(t_lower, 0)
     return ModeratedFit(
         fit=fit,

@@ -46,9 +46,7 @@ from typing import Any
 
 import numpy as np
 from scipy import special
-from scipy.interpolate import BSpline
 from scipy.linalg import solve_triangular
-from scipy.stats import rankdata
 
 __all__ = [
     "FDistRobustResult",
@@ -289,6 +287,8 @@ def _spline_design(knots: np.ndarray, x: np.ndarray, deriv: int = 0) -> np.ndarr
     once; at the right boundary scipy, like R, uses the last non-empty interval.
     """
     nb = knots.size - 4
+    from scipy.interpolate import BSpline  # only the intensity-trend path needs it
+
     spl = BSpline(knots, np.eye(nb), 3, extrapolate=True)
     return np.atleast_2d(spl(np.asarray(x, dtype=float), nu=deriv))
 
@@ -1139,6 +1139,8 @@ def fit_f_dist_robustly(
         s20 = np.exp(ztrend_c)
         fstat = np.exp(z - ztrend_c)
         tail = special.gammaincc(df1 / 2.0, fstat * df1 / 2.0)
+        from scipy.stats import rankdata  # only the robust path ranks
+
         r = rankdata(fstat)
         emp_tail = (n - r + 0.5) / n
         prob_not_outlier = np.minimum(tail / emp_tail, 1.0)
@@ -1179,6 +1181,8 @@ def fit_f_dist_robustly(
     fstat = np.exp(zresid)
     log_tail = _pf(fstat, df1, df2, lower_tail=False, log_p=True)
     tail = np.exp(log_tail)
+    from scipy.stats import rankdata  # only the robust path ranks
+
     r = rankdata(fstat)
     log_emp_tail = np.log(n - r + 0.5) - math.log(n)
     log_prob_not_outlier = np.minimum(log_tail - log_emp_tail, 0.0)

@@ -42,7 +42,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from proteosig.differential.design import default_formula, design_matrix, safe_name
 from proteosig.errors import InputError
@@ -284,6 +283,8 @@ def carriage_tests(scores: pd.DataFrame, *, control_group: str) -> pd.DataFrame:
     sets of scores are exchangeable too, and the shared-control artefact of
     signature-level correlations does not arise.
     """
+    from scipy import stats  # here only: reversal imports this module, and the import is slow
+
     groups = scores["group"].astype(str)
     controls = groups == control_group
     rows = []

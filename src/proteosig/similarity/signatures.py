@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from proteosig.differential.contrasts import contrasts_fit
 from proteosig.differential.design import default_formula, design_matrix, safe_name
@@ -87,7 +86,9 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     because scipy's rankdata costs more than the refit it ranks in a permutation loop."""
     order = np.argsort(x, kind="stable")
     if np.any(np.diff(x[order]) == 0):
-        return stats.rankdata(x)
+        from scipy.stats import rankdata  # ties are rare; scipy.stats is slow to import
+
+        return rankdata(x)
     ranks = np.empty(x.size)
     ranks[order] = np.arange(1, x.size + 1)
     return ranks
@@ -623,6 +624,8 @@ def null_calibration(
         p_values[i] = result["p_value"]
         naive[i] = result["observed"]["pearson_logfc"]
     rejections = int(np.sum(p_values < alpha))
+    from scipy import stats
+
     interval = stats.binomtest(rejections, n_cohorts).proportion_ci(confidence_level=0.95)
     return {
         "p_values": p_values,
