@@ -24,9 +24,10 @@ def sf(x, df):
 
 
 def logsf(x, df):
-    """log P(T > x)."""
+    """log P(T > x); below 0, as log(1 - P(T > -x)) so that a tail near 1 keeps its digits."""
+    x = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(sf(x, df))
+        return np.where(x < 0, np.log1p(-sf(-x, df)), np.log(sf(x, df)))
 
 
 def ppf(q, df):
