@@ -75,6 +75,8 @@ def resolve_kcdf(kcdf: str, n_samples: int, min_samples: int = KCDF_NONE_MIN_SAM
     if kcdf != "auto":
         return kcdf
     return "none" if n_samples >= min_samples else "Gaussian"
+
+
 MISSING_POLICIES = ("drop_genes", "error")
 
 #: R GSVA: genes with a row sd below this are "constant" (GSVA:::.filterFeatures).
@@ -265,10 +267,12 @@ def _ascending_positions_t(keys: np.ndarray) -> np.ndarray:
     contiguous rows is several times faster than sorting along columns; integer keys of
     16 bits or less get numpy's radix sort."""
     n_rows, n_cols = keys.shape
-    keys_t = np.ascontiguousarray(keys.T)
-    order = np.argsort(keys_t, axis=1, kind="stable")
     pos_t = np.empty((n_cols, n_rows), dtype=np.int32 if n_rows < 2**31 else np.int64)
-    np.put_along_axis(pos_t, order, np.arange(n_rows, dtype=pos_t.dtype)[None, :], axis=1)
+    ranks = np.arange(n_rows, dtype=pos_t.dtype)[None, :]
+    for start in range(0, n_cols, 4096):  # sample blocks: the int64 order stays small
+        cols = slice(start, start + 4096)
+        order = np.argsort(np.ascontiguousarray(keys[:, cols].T), axis=1, kind="stable")
+        np.put_along_axis(pos_t[cols], order, ranks, axis=1)
     return pos_t
 
 
@@ -447,10 +451,18 @@ def _ecdf_sort_key(x: np.ndarray) -> np.ndarray:
     order and the same ties; returned as an increasing sort key, n - count (uint16 when
     it fits, so that the per-sample stable sort is a radix sort)."""
     n = x.shape[1]
-    order, _, last = _sorted_ties(x)  # count = last + 1
     key = np.empty(x.shape, dtype=_small_uint(n))
-    np.put_along_axis(key, order, (n - 1 - last).astype(key.dtype), axis=1)
+    # genes in blocks: the tie bookkeeping holds several 8-byte arrays of the block's size,
+    # which for a whole 50,000-sample matrix would be ~7 GB
+    for start in range(0, x.shape[0], _GENE_BLOCK):
+        rows = slice(start, start + _GENE_BLOCK)
+        order, _, last = _sorted_ties(x[rows])  # count = last + 1
+        np.put_along_axis(key[rows], order, (n - 1 - last).astype(key.dtype), axis=1)
     return key
+
+
+#: genes per block of the empirical-CDF step
+_GENE_BLOCK = 128
 
 
 def _gsva_walk(
@@ -682,7 +694,7 @@ def score_samples(
                 stacklevel=2,
             )
         keep &= ~const
-    x = np.ascontiguousarray(values[keep])
+    x = np.ascontiguousarray(values if keep.all() else values[keep])
     used = list(genes[keep])
     if x.shape[0] < 2:
         raise InputError(source, "fewer than two usable genes", expected="at least two")
