@@ -4,12 +4,13 @@ import pandas as pd
 
 from proteosig.differential.run import fit_model_from_params
 from proteosig.differential.store import save_moderated
-from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.io.matrix import read_matrix
+from proteosig.io.tables import write_tsv
 from proteosig.runner import log, run_step
 
 
 def main(snakemake):
-    matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
+    matrix = read_matrix(snakemake.input.matrix)
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
     moderated = fit_model_from_params(matrix, samples, snakemake.params)
     fit = moderated.fit

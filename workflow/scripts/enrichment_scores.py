@@ -1,13 +1,14 @@
 """Snakemake entry point for rule enrichment_scores."""
 
 from proteosig.enrichment.run import load_sets, score_table
-from proteosig.io.tables import read_parquet, write_tsv
 from proteosig.enrichment.scores import resolve_kcdf
+from proteosig.io.matrix import read_matrix
+from proteosig.io.tables import write_tsv
 from proteosig.runner import log, run_step
 
 
 def main(snakemake):
-    matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
+    matrix = read_matrix(snakemake.input.matrix)
     scoring = snakemake.params.scoring
     if scoring["score_method"] == "gsva":
         used = resolve_kcdf(scoring["kcdf"], matrix.shape[0], scoring["kcdf_none_min_samples"])

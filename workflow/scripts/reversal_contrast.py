@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.io.matrix import read_matrix
+from proteosig.io.tables import write_tsv
 from proteosig.reversal.library import signatures_from_long
 from proteosig.reversal.run import ReversalSettings, contrast_groups, score_contrast
 from proteosig.runner import log, run_step
@@ -43,7 +44,7 @@ def main(snakemake):
                      params.expression)  # fmt: skip
         else:
             extra = dict(
-                matrix=read_parquet(snakemake.input.matrix).set_index("sample_id"),
+                matrix=read_matrix(snakemake.input.matrix),
                 samples=pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str}),
                 groups=groups,
                 group_levels=list(params.groups),

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.io.matrix import read_matrix
+from proteosig.io.tables import write_tsv
 from proteosig.reversal.library import signatures_from_long
 from proteosig.reversal.scores import patient_reversal
 from proteosig.runner import run_step
@@ -11,7 +12,7 @@ from proteosig.similarity.patients import control_deviations
 
 def main(snakemake):
     params = snakemake.params
-    matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
+    matrix = read_matrix(snakemake.input.matrix)
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
     deviations = control_deviations(
         matrix,

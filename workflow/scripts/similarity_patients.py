@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.io.matrix import read_matrix
+from proteosig.io.tables import write_tsv
 from proteosig.runner import log, run_step
 from proteosig.similarity.patients import (
     PatientSettings,
@@ -14,7 +15,7 @@ from proteosig.similarity.patients import (
 
 def main(snakemake):
     params = snakemake.params
-    matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
+    matrix = read_matrix(snakemake.input.matrix)
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
     settings = PatientSettings(top_n=params.patients["top_n"])
     scores = signature_scores(

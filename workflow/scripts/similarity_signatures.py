@@ -6,7 +6,8 @@ per-sample set scores (axis_similarity.tsv).
 
 import pandas as pd
 
-from proteosig.io.tables import read_parquet, write_tsv
+from proteosig.io.matrix import read_matrix
+from proteosig.io.tables import write_tsv
 from proteosig.runner import log, run_step
 from proteosig.similarity.run import PAIR_COLUMNS, SimilaritySettings, similarity_table
 
@@ -17,7 +18,7 @@ def main(snakemake):
         matrix.index = matrix.index.astype(str)
         features = "set scores"
     else:
-        matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
+        matrix = read_matrix(snakemake.input.matrix)
         features = "proteins"
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
     if matrix.shape[1] < 3:

@@ -3,14 +3,15 @@
 import pandas as pd
 
 from proteosig.differential.run import CallSettings, ModelSettings
-from proteosig.io.tables import read_parquet, write_json, write_tsv
+from proteosig.io.matrix import read_matrix
+from proteosig.io.tables import write_json, write_tsv
 from proteosig.runner import log, run_step
 from proteosig.similarity.run import carrier_subgroup_table
 
 
 def main(snakemake):
     params = snakemake.params
-    matrix = read_parquet(snakemake.input.matrix).set_index("sample_id")
+    matrix = read_matrix(snakemake.input.matrix)
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
     assays = pd.read_csv(snakemake.input.assays, sep="\t", dtype=str)
     carriers = pd.read_csv(snakemake.input.scores, sep="\t", dtype={"sample_id": str})
