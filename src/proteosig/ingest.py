@@ -18,6 +18,26 @@ import numpy as np
 import pandas as pd
 
 from proteosig.errors import InputError, rows_preview
+from proteosig.io.categorical import (
+    CHUNK,
+    as_strings,
+    categorical,
+    category_flags,
+    code_dtype,
+    codes_and_categories,
+    combination_ids,
+    count_codes,
+    distinct,
+    expand,
+    filter_rows,
+    first_rows,
+    from_codes,
+    map_categories,
+    pairs_in_order,
+    sorted_codes,
+    union_concat,
+    unique_rows,
+)
 from proteosig.io.formats import read_npx_file
 from proteosig.io.panels import map_gene_symbols, panel_code, uniprot_key
 from proteosig.io.sample_sheet import read_sample_sheet
@@ -86,7 +106,7 @@ def read_npx_files(
             notes.extend(frame.attrs.get("notes", []))
     for frame in frames:
         frame.attrs = {}
-    raw = pd.concat(frames, ignore_index=True)
+    raw = union_concat(frames)
     raw.attrs = {"formats": formats}
     return raw
 
@@ -104,23 +124,230 @@ def assign_assay_ids(raw: pd.DataFrame) -> pd.Series:
     return own.fillna(raw["olink_id"]).fillna(fallback).astype("string")
 
 
+#: columns that describe an assay; every per-assay rule runs once per distinct combination
+ASSAY_COLUMNS = ["assay_id", "olink_id", "uniprot", "assay", "panel", "gene_symbol"]
+
+
+def harmonise_assays(raw: pd.DataFrame, symbol_table: pd.Series) -> pd.DataFrame | None:
+    """Panel code, ``assay_id``, UniProt key and gene symbol, computed on the distinct
+    assay descriptions (a few thousand) rather than on every row, then expanded into
+    ``raw`` in place (replacing a column frees the old one at once).
+
+    Returns the description of each assay (indexed by ``assay_id``) when every assay_id
+    has one description, as in any Olink export, else None: the final sort then
+    rebuilds these columns per assay instead of moving them row by row.
+    """
+    ids, assays = unique_rows(raw, ASSAY_COLUMNS)
+    # one panel code whatever the layout wrote ('Olink Target 96 Inflammation', 'INF', 'In')
+    assays["panel"] = assays["panel"].map(panel_code, na_action="ignore").astype("string")
+    assays["assay_id"] = assign_assay_ids(assays)
+    assays["uniprot"] = assays["uniprot"].map(uniprot_key, na_action="ignore").astype("string")
+    assays["uniprot"] = fill_uniprot_from_symbols(assays, symbol_table)
+    given_symbol = assays["gene_symbol"].astype("string")
+    assays["gene_symbol"] = given_symbol.fillna(map_gene_symbols(assays["uniprot"], symbol_table))
+    for column in ("panel", "assay_id", "uniprot", "gene_symbol"):
+        raw[column] = expand(assays[column], ids, index=raw.index)
+    if assays["assay_id"].duplicated().any():
+        return None
+    return assays.set_index("assay_id", drop=False)
+
+
+def below_lod(npx: pd.Series, lod: pd.Series) -> pd.Series:
+    """NPX < LOD, row by row; missing where either is missing."""
+    values, limits = npx.to_numpy(), lod.to_numpy()
+    mask = np.isnan(values) | np.isnan(limits)
+    return pd.Series(pd.arrays.BooleanArray(values < limits, mask), index=npx.index)
+
+
+def sorted_long(
+    study: pd.DataFrame, *, trim: bool = True, per_assay: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """LONG_COLUMNS, rows ordered by assay then sample, index reset. Empties ``study``.
+
+    Every (assay, sample) pair occurs once (check_duplicates), so the order comes from a
+    counting sort on the pair codes (linear; sorting 150 million rows takes minutes).
+    Moving a column row by row is a random-access copy costing seconds at biobank scale,
+    so columns are rebuilt without one where possible: the assay and sample codes from
+    the sort keys, an assay's description (``per_assay``, one row per assay_id) from its
+    assay, and a constant column as a constant. Columns are moved one at a time, each
+    freed once copied. ``trim`` removes categories left without rows by row filters.
+    """
+    for column in [c for c in study.columns if c not in LONG_COLUMNS]:
+        del study[column]
+    assay, assays = sorted_codes(study["assay_id"])
+    sample, samples = sorted_codes(study["sample_id"])
+    plan = None
+    if not pairs_in_order(assay, sample, len(samples)):
+        del study["assay_id"], study["sample_id"]
+        slot = fill_slots(assay, sample, len(samples))
+        # a lexsort's order (sparse keys) takes the sorted codes from the old ones
+        codes = (assay[slot], sample[slot]) if slot.dtype != np.int32 else None
+        del assay, sample  # the old codes go before the new ones are made
+        plan = SortPlan(slot, len(study), len(samples), codes=codes)
+        del slot, codes
+    columns = {}
+    for column in LONG_COLUMNS:
+        if plan is None:
+            values = study.pop(column)
+        elif column in ("assay_id", "sample_id"):
+            values = from_codes(
+                plan.assay_codes() if column == "assay_id" else plan.sample_codes(),
+                assays if column == "assay_id" else samples,
+            )
+        else:
+            values = plan.reorder(study.pop(column), per_assay=per_assay, assays=assays)
+        if trim and isinstance(values.dtype, pd.CategoricalDtype):
+            values = categorical(values)
+        columns[column] = values.reset_index(drop=True)
+        del values
+    return pd.DataFrame(columns, copy=False)
+
+
+def fill_slots(first: np.ndarray, second: np.ndarray, n_second: int) -> np.ndarray:
+    """``slot[key] = row`` over the key space first * n_second + second (-1 where no row);
+    read in key order, the filled slots are the sorted rows. Pairs must be unique and
+    codes non-negative. A key space much larger than the rows falls back to a lexsort
+    (returned as the order itself, with no -1)."""
+    n = len(first)
+    span = (int(first.max()) + 1 if n else 0) * n_second
+    if span > max(4 * n, CHUNK) or span >= np.iinfo(np.int32).max:
+        return np.lexsort((second, first))
+    slot = np.full(span, -1, dtype=np.int32)
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        key = first[start:stop].astype(np.int64) * n_second + second[start:stop]
+        slot[key] = np.arange(start, stop, dtype=np.int32)
+    return slot
+
+
+class SortPlan:
+    """The row order of a counting sort, and the sorted assay and sample codes.
+
+    With every assay measured in every sample (a complete grid, as in an Olink study)
+    the slots are the order itself and the sorted codes are a repeat and a tile; else
+    the filled slots are compacted in their own memory and the codes follow from the
+    keys.
+    """
+
+    def __init__(self, slot: np.ndarray, n_rows: int, n_samples: int, *, codes=None):
+        self.n_samples = n_samples
+        self._codes = codes
+        if codes is not None or len(slot) == n_rows:
+            self.order = slot  # a lexsort's order, or the slots of a complete grid
+            return
+        n_assays = len(slot) // n_samples
+        first = np.empty(n_rows, dtype=code_dtype(n_assays))
+        second = np.empty(n_rows, dtype=code_dtype(n_samples))
+        position = 0
+        for start in range(0, len(slot), CHUNK):
+            hits = np.flatnonzero(slot[start : start + CHUNK] >= 0)
+            stop = position + len(hits)
+            # writes never overtake reads (position <= start): the slot compacts in place
+            slot[position:stop] = slot[start + hits]
+            first[position:stop], second[position:stop] = np.divmod(hits + start, n_samples)
+            position = stop
+        self.order = slot[:n_rows]
+        self._codes = (first, second)
+
+    def assay_codes(self) -> np.ndarray:
+        if self._codes is not None:
+            return self._codes[0]
+        n_assays = len(self.order) // self.n_samples
+        return np.repeat(np.arange(n_assays, dtype=code_dtype(n_assays)), self.n_samples)
+
+    def sample_codes(self) -> np.ndarray:
+        if self._codes is not None:
+            return self._codes[1]
+        n_assays = len(self.order) // self.n_samples
+        return np.tile(np.arange(self.n_samples, dtype=code_dtype(self.n_samples)), n_assays)
+
+    def per_assay(self, table: np.ndarray) -> np.ndarray:
+        """Row values from one value per assay code."""
+        if self._codes is None:
+            return np.repeat(table[: len(self.order) // self.n_samples], self.n_samples)
+        return _gather_array(table, self._codes[0])
+
+    def reorder(self, values: pd.Series, *, per_assay, assays: pd.Index) -> pd.Series:
+        """One column in sorted order, rebuilt or gathered."""
+        name, n = values.name, len(self.order)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = values.cat.categories
+            if per_assay is not None and name in per_assay.columns:
+                given = per_assay[name].reindex(assays)
+                table = categories.get_indexer(given.astype(object).where(given.notna(), None))
+                codes = self.per_assay(table.astype(code_dtype(len(categories))))
+            else:
+                codes = _constant(values.array.codes, n)
+                if codes is None:
+                    codes = _gather_array(values.array.codes, self.order)
+            return from_codes(codes, categories, name=name)
+        if values.dtype == bool:
+            flags = values.to_numpy()
+            same = _constant(flags.view(np.int8), n)
+            out = same.view(bool) if same is not None else _gather_array(flags, self.order)
+            return pd.Series(out, name=name, copy=False)
+        if isinstance(values.dtype, pd.BooleanDtype):
+            array = values.array
+            mask = _constant(array._mask.view(np.int8), n)
+            mask = mask.view(bool) if mask is not None else _gather_array(array._mask, self.order)
+            data = _gather_array(array._data, self.order)
+            return pd.Series(pd.arrays.BooleanArray(data, mask), name=name, copy=False)
+        array = values.to_numpy()
+        if array.dtype.kind == "f" and (array.strides == (0,) or _all_nan(array)):
+            # an absent column: all-NaN, held as one value (see finalise_vendor_frame)
+            return pd.Series(np.broadcast_to(array.dtype.type(np.nan), (n,)), name=name,
+                             copy=False)  # fmt: skip
+        return pd.Series(_gather_array(array, self.order), name=name, copy=False)
+
+
+def _constant(codes: np.ndarray, n: int) -> np.ndarray | None:
+    """A full array of the single value of ``codes``, or None if it has several."""
+    if len(codes) and codes.min() == codes.max():
+        return np.full(n, codes[0], dtype=codes.dtype)
+    return None
+
+
+def _all_nan(array: np.ndarray) -> bool:
+    return all(np.isnan(array[i : i + CHUNK]).all() for i in range(0, len(array), CHUNK))
+
+
+def _gather_array(array: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``array[order]`` in chunks (numpy would first copy a 32-bit ``order`` to 64 bits),
+    on two threads: a random-access gather waits on memory, which a second core
+    overlaps."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = np.empty(len(order), dtype=array.dtype)
+
+    def part(start: int) -> None:
+        np.take(array, order[start : start + CHUNK], out=out[start : start + CHUNK])
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(part, range(0, len(order), CHUNK)))
+    return out
+
+
 def flag_text(values: pd.Series, *, true_words: tuple[str, ...]) -> pd.Series:
     """Vendor flag text -> boolean (missing text means no flag)."""
-    upper = values.astype("string").str.strip().str.upper()
-    return upper.isin(true_words).fillna(False).astype(bool)
+    flags = category_flags(
+        values, lambda text: text.astype("string").str.strip().str.upper().isin(true_words)
+    )
+    return pd.Series(flags, index=values.index, copy=False)
 
 
 def split_controls(
     raw: pd.DataFrame, pattern: str | None, *, sheet_ids: pd.Index, sheet_path
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (study rows, control-sample table).
+    """Return (study rows, control-sample table). Empties ``raw`` if it has controls.
 
     A sample is a control when the vendor's SampleType says so, or when its ID matches
     ``pattern``, unless the sample sheet lists it: a name can look like a control's
     ('Control_12' in a study of controls), and the user's sheet decides.
     """
-    by_type = raw["sample_type"].str.upper().isin(CONTROL_SAMPLE_TYPES).fillna(False)
-    typed_in_sheet = pd.Index(raw.loc[by_type, "sample_id"].unique()).intersection(sheet_ids)
+    by_type = category_flags(
+        raw["sample_type"], lambda kind: kind.str.upper().isin(CONTROL_SAMPLE_TYPES)
+    )
+    typed_in_sheet = distinct(raw["sample_id"], by_type).intersection(sheet_ids)
     if len(typed_in_sheet):
         raise InputError(
             sheet_path,
@@ -130,44 +357,67 @@ def split_controls(
             fix="remove them from the sheet (Olink plate, negative and sample controls are "
             "not study samples)",
         )
-    by_name = pd.Series(False, index=raw.index)
+    by_name = np.zeros(len(raw), dtype=bool)
     if pattern:
         regex = compile_control_pattern(pattern)
-        ids = raw["sample_id"].dropna().unique()
-        matched = {i for i in ids if regex.search(i) and i not in sheet_ids}
-        by_name = raw["sample_id"].isin(matched)
-    is_control = (by_type | by_name).astype(bool)
-    reason = np.where(by_type, "vendor SampleType", "name matches control_sample_pattern")
+        by_name = category_flags(
+            raw["sample_id"],
+            lambda ids: ids.map(lambda i: bool(regex.search(i)) and i not in sheet_ids),
+        )
+    is_control = by_type | by_name
+    if not is_control.any():
+        empty = raw.iloc[:0][["sample_id", "sample_type", "plate"]]
+        return raw, as_strings(empty).assign(reason=pd.Series(dtype="str"))
+    reason = np.where(
+        by_type[is_control], "vendor SampleType", "name matches control_sample_pattern"
+    )
     controls = (
-        raw.loc[is_control, ["sample_id", "sample_type", "plate"]]
-        .assign(reason=reason[is_control.to_numpy()])
+        as_strings(raw.loc[is_control, ["sample_id", "sample_type", "plate"]])
+        .assign(reason=reason)
         .drop_duplicates("sample_id")
         .sort_values("sample_id")
         .reset_index(drop=True)
     )
-    return raw.loc[~is_control].copy(), controls
+    return filter_rows(raw, ~is_control), controls
 
 
 def check_duplicates(raw: pd.DataFrame) -> None:
     """A sample may be measured on one assay once; twice is an export or merge mistake."""
     key = ["sample_id", "assay_id"]
+    if not has_repeated_pairs(raw["sample_id"], raw["assay_id"]):
+        return
     dup = raw.duplicated(key, keep=False)
-    if dup.any():
-        rows = raw.loc[dup, key + ["plate", "source_file"]].head(4)
-        example = "; ".join(
-            f"{r.sample_id} x {r.assay_id} (plate {r.plate}, {Path(str(r.source_file)).name})"
-            for r in rows.itertuples()
-        )
-        first = rows.iloc[0]
-        raise InputError(
-            ", ".join(sorted(raw.loc[dup, "source_file"].astype(str).unique())),
-            f"{int(dup.sum())} rows measure the same sample on the same assay more than once, "
-            f"e.g. {example}",
-            where=f"sample {first['sample_id']}, assay {first['assay_id']}",
-            expected="one NPX value per sample and assay",
-            fix="remove re-runs or duplicated files from 'inputs: npx', or rename repeated "
-            "samples (e.g. add a suffix) and list them in the sample sheet",
-        )
+    rows = raw.loc[dup, key + ["plate", "source_file"]].head(4)
+    example = "; ".join(
+        f"{r.sample_id} x {r.assay_id} (plate {r.plate}, {Path(str(r.source_file)).name})"
+        for r in rows.itertuples()
+    )
+    first = rows.iloc[0]
+    raise InputError(
+        ", ".join(sorted(raw.loc[dup, "source_file"].astype(str).unique())),
+        f"{int(dup.sum())} rows measure the same sample on the same assay more than once, "
+        f"e.g. {example}",
+        where=f"sample {first['sample_id']}, assay {first['assay_id']}",
+        expected="one NPX value per sample and assay",
+        fix="remove re-runs or duplicated files from 'inputs: npx', or rename repeated "
+        "samples (e.g. add a suffix) and list them in the sample sheet",
+    )
+
+
+def has_repeated_pairs(first: pd.Series, second: pd.Series) -> bool:
+    """Whether any (first, second) pair occurs twice, in linear time: a presence table over
+    the pair codes when that table is small (samples x assays is, for Olink data), else
+    pandas' hashing."""
+    codes = [codes_and_categories(v) for v in (first, second)]
+    (a, cats_a), (b, cats_b) = codes
+    span = (len(cats_a) + 1) * (len(cats_b) + 1)
+    if span > max(4 * len(a), CHUNK):
+        return bool(pd.DataFrame({"a": first, "b": second}).duplicated().any())
+    present = np.zeros(span, dtype=bool)
+    for start in range(0, len(a), CHUNK):
+        stop = start + CHUNK
+        present[(a[start:stop].astype(np.int64) + 1) * (len(cats_b) + 1) + b[start:stop] + 1] = 1
+    return int(np.count_nonzero(present)) < len(a)
 
 
 def check_groups(
@@ -237,7 +487,7 @@ def join_sample_sheet(
     allow_unmatched: bool,
     notes: list[str],
 ) -> pd.DataFrame:
-    data_ids = pd.Index(study["sample_id"].unique())
+    data_ids = distinct(study["sample_id"])
     in_data_only = data_ids.difference(sheet.index)
     in_sheet_only = sheet.index.difference(data_ids)
     if len(in_data_only) and not allow_unmatched:
@@ -266,8 +516,10 @@ def join_sample_sheet(
         notes.append(f"dropped {len(in_data_only)} data sample(s) missing from the sheet")
     if len(in_sheet_only):
         notes.append(f"dropped {len(in_sheet_only)} sheet sample(s) without NPX data")
+    if not len(in_data_only):
+        return study
     keep = data_ids.intersection(sheet.index)
-    return study.loc[study["sample_id"].isin(keep)]
+    return filter_rows(study, study["sample_id"].isin(keep).to_numpy())
 
 
 def build_sample_table(
@@ -279,22 +531,32 @@ def build_sample_table(
     covariates: list[str],
     plate_column: str | None,
 ) -> pd.DataFrame:
-    per_sample = study.groupby("sample_id", sort=True).agg(
-        plate_data=("plate", lambda s: ";".join(sorted(s.dropna().unique()))),
-        n_assays=("assay_id", "nunique"),
-        qc_warning_any=("qc_warning", "any"),
-    )
-    table = pd.DataFrame(index=per_sample.index)
-    table["sample_id"] = per_sample.index
-    table["group"] = sheet.loc[per_sample.index, group_column].to_numpy()
+    codes, ids = sorted_codes(study["sample_id"])
+    plate_codes, plates = sorted_codes(study["plate"])
+    _, pairs = combination_ids([codes, plate_codes], row_ids=False)
+    pairs = pairs[pairs[:, 1] >= 0]
+    plate_names = np.asarray(plates, dtype=object)
+    # pairs are sorted by sample, then plate: one slice per sample, plates in order
+    starts = np.searchsorted(pairs[:, 0], np.arange(len(ids) + 1))
+    joined = [";".join(plate_names[pairs[starts[i] : starts[i + 1], 1]]) for i in range(len(ids))]
+    # check_duplicates has run: one row per sample and assay, so rows count assays
+    n_assays = count_codes(codes, len(ids))
+    warned = count_codes(codes, len(ids), study["qc_warning"].to_numpy())
+    has_rows = n_assays > 0  # a row filter may have left sample IDs without rows
+    ids, joined = ids[has_rows], np.asarray(joined, dtype=object)[has_rows]
+    n_assays, warned = n_assays[has_rows], warned[has_rows]
+    index = pd.Index(ids, dtype="string", name="sample_id")
+    table = pd.DataFrame(index=index)
+    table["sample_id"] = index
+    table["group"] = sheet.loc[index, group_column].to_numpy()
     for covariate in covariates:
-        table[covariate] = sheet.loc[per_sample.index, covariate].to_numpy()
+        table[covariate] = sheet.loc[index, covariate].to_numpy()
     if plate_column:
-        table["plate"] = sheet.loc[per_sample.index, plate_column].astype("string").to_numpy()
+        table["plate"] = sheet.loc[index, plate_column].astype("string").to_numpy()
     else:
-        table["plate"] = per_sample["plate_data"].astype("string").replace("", pd.NA)
-    table["n_assays"] = per_sample["n_assays"]
-    table["qc_warning_any"] = per_sample["qc_warning_any"]
+        table["plate"] = pd.Series(joined, index=index).astype("string").replace("", pd.NA)
+    table["n_assays"] = n_assays
+    table["qc_warning_any"] = warned > 0
     return table.reset_index(drop=True)
 
 
@@ -365,16 +627,19 @@ def ingest(
     wide_files = [f for f, kind in formats.items() if kind == "wide"]
     if wide_files:
         check_wide_columns(raw, sheet, wide_files)
-    # one panel code whatever the layout wrote ('Olink Target 96 Inflammation', 'INF', 'In')
-    raw["panel"] = raw["panel"].map(panel_code, na_action="ignore").astype("string")
-    raw["assay_id"] = assign_assay_ids(raw)
+    per_assay = harmonise_assays(raw, symbol_table)
+    n_rows = len(raw)
+    # only the file names are needed after the split, which consumes the full frame
+    sources = raw.iloc[first_rows(raw["source_file"])][["source_file"]]
     study, controls = split_controls(
         raw, control_sample_pattern, sheet_ids=sheet.index, sheet_path=sample_sheet
     )
+    del raw
     if controls.shape[0]:
         notes.append(f"set aside {controls.shape[0]} control sample(s)")
+    del study["sample_type"]  # only the split needs it
     check_duplicates(study)
-    check_file_overlap(raw, study, sheet, sheet_path=sample_sheet, id_column=id_column)
+    check_file_overlap(sources, study, sheet, sheet_path=sample_sheet, id_column=id_column)
     study = join_sample_sheet(
         study,
         sheet,
@@ -384,7 +649,7 @@ def ingest(
         notes=notes,
     )
     if groups:
-        group_of = sheet.loc[study["sample_id"].unique(), group_column]
+        group_of = sheet.loc[distinct(study["sample_id"]), group_column]
         outside = ~group_of.isin(groups)
         if outside.any():
             left_out = ", ".join(sorted(group_of[outside].astype(str).unique()))
@@ -393,17 +658,11 @@ def ingest(
                 "'samples: groups'"
             )
             keep = outside.index[~outside.to_numpy()]
-            study = study.loc[study["sample_id"].isin(keep)]
+            study = filter_rows(study, study["sample_id"].isin(keep).to_numpy())
     check_panel_overlap(study)
-    study = study.copy()
-    study["uniprot"] = study["uniprot"].map(uniprot_key, na_action="ignore").astype("string")
-    study["uniprot"] = fill_uniprot_from_symbols(study, symbol_table)
-    given_symbol = study["gene_symbol"].astype("string")
-    study["gene_symbol"] = given_symbol.fillna(map_gene_symbols(study["uniprot"], symbol_table))
     study["qc_warning"] = flag_text(study["qc_warning"], true_words=("WARN", "WARNING", "FAIL"))
     study["assay_warning"] = flag_text(study["assay_warning"], true_words=("WARN", "WARNING"))
-    below = study["npx"] < study["lod"]
-    study["below_lod"] = below.astype("boolean").mask(study["lod"].isna() | study["npx"].isna())
+    study["below_lod"] = below_lod(study["npx"], study["lod"])
     samples = build_sample_table(
         study,
         sheet,
@@ -413,7 +672,8 @@ def ingest(
         plate_column=plate_column,
     )
     if plate_column:
-        study["plate"] = study["sample_id"].map(samples.set_index("sample_id")["plate"])
+        plate_of = dict(zip(samples["sample_id"], samples["plate"], strict=True))
+        study["plate"] = map_categories(study["sample_id"], plate_of.get)
     check_groups(
         samples,
         group_column="group",
@@ -427,13 +687,17 @@ def ingest(
     check_all_missing(study)
     check_scale(study, formats)
     check_empty_assays(study, notes)
-    assays = study.drop_duplicates("assay_id")
+    assays = as_strings(
+        study.iloc[first_rows(study["assay_id"])][["assay_id", "uniprot", "assay", "panel",
+                                                    "gene_symbol"]]
+    )  # fmt: skip
     unmapped = assays.loc[
         assays["gene_symbol"].isna(), ["assay_id", "uniprot", "assay", "panel"]
     ].sort_values("assay_id")
-    long = study.loc[:, list(LONG_COLUMNS)].sort_values(["assay_id", "sample_id"])
+    long = sorted_long(study, trim=len(study) < n_rows, per_assay=per_assay)
+    del study
     return IngestResult(
-        long=long.reset_index(drop=True),
+        long=long,
         samples=samples,
         controls=controls,
         unmapped_assays=unmapped.reset_index(drop=True),
@@ -528,9 +792,10 @@ def check_file_overlap(
 
     A panel exported with differently written IDs ('S-01' vs 'S01') would otherwise fail
     with a long list of unmatched samples or, with 'allow_unmatched', vanish silently.
+    ``raw`` needs only its ``source_file`` column.
     """
     for source in raw["source_file"].drop_duplicates():
-        ids = pd.Index(study.loc[study["source_file"] == source, "sample_id"].dropna().unique())
+        ids = distinct(study["sample_id"], (study["source_file"] == source).to_numpy())
         if ids.empty:
             raise InputError(
                 source,
@@ -556,20 +821,28 @@ def check_file_overlap(
 
 def check_panel_overlap(study: pd.DataFrame) -> None:
     """Two panels measured on disjoint samples cannot form one samples x proteins matrix."""
-    panels = study["panel"].astype("string").fillna("(no panel)")
-    sets = {p: set(study.loc[panels == p, "sample_id"]) for p in sorted(panels.unique())}
-    names = list(sets)
+    panel_codes, panels = sorted_codes(study["panel"])
+    sample_codes, samples = sorted_codes(study["sample_id"])
+    _, pairs = combination_ids([panel_codes, sample_codes], row_ids=False)
+    labels = [*panels, "(no panel)"]  # code -1 reads the last label
+    present = np.zeros((len(labels), len(samples)), dtype=bool)
+    present[pairs[:, 0], pairs[:, 1]] = True
+    counts = present.sum(axis=1)
+    names = sorted({labels[p] for p in np.unique(pairs[:, 0])})
+    row = {label: i if i < len(labels) - 1 else -1 for i, label in enumerate(labels)}
     for i, first in enumerate(names):
         for second in names[i + 1 :]:
-            if sets[first] and sets[second] and not sets[first] & sets[second]:
+            a, b = row[first], row[second]
+            if counts[a] and counts[b] and not (present[a] & present[b]).any():
+                in_second = panel_codes == b
                 files = sorted(
-                    {Path(str(f)).name for f in study.loc[panels == second, "source_file"]}
+                    {Path(str(f)).name for f in distinct(study["source_file"], in_second)}
                 )
                 raise InputError(
-                    ", ".join(sorted(study.loc[panels.isin([first, second]), "source_file"]
-                                     .astype(str).unique())),
-                    f"panels {first!r} ({len(sets[first])} samples) and {second!r} "
-                    f"({len(sets[second])} samples, {', '.join(files)}) have no sample in "
+                    ", ".join(distinct(study["source_file"], in_second | (panel_codes == a))
+                              .astype(str)),
+                    f"panels {first!r} ({counts[a]} samples) and {second!r} "
+                    f"({counts[b]} samples, {', '.join(files)}) have no sample in "
                     "common",
                     where=f"panel {second!r}",
                     expected="panels measured on the same samples",
@@ -599,14 +872,22 @@ def fill_uniprot_from_symbols(study: pd.DataFrame, symbols: pd.Series) -> pd.Ser
 
 def check_scale(study: pd.DataFrame, formats: dict[str, str]) -> None:
     """All values must be on one log scale: NPX is log2, linear values are a unit mix-up."""
-    values = study.loc[np.isfinite(study["npx"].to_numpy(dtype="float64", na_value=np.nan))]
-    if values.empty:
+    npx = study["npx"].to_numpy()
+    finite = np.isfinite(npx)
+    if not finite.any():
         return
-    blocks = (
-        values.assign(panel=values["panel"].astype("string").fillna("(no panel)"))
-        .groupby(["source_file", "panel"], sort=True)["npx"]
-        .median()
-    )
+    source_codes, sources = sorted_codes(study["source_file"])
+    panel_codes, panels = sorted_codes(study["panel"])
+    block_of, combos = combination_ids([source_codes, panel_codes])
+    source_names = [*sources, None]
+    panel_names = [*panels, "(no panel)"]
+    medians = {}
+    for b, (s, p) in enumerate(combos):
+        mask = block_of == b
+        mask &= finite
+        if mask.any():
+            medians[(source_names[s], panel_names[p])] = exact_median(npx[mask])
+    blocks = pd.Series(medians).sort_index()
 
     def block(source, panel) -> str:
         name = Path(str(source)).name
@@ -640,15 +921,31 @@ def check_scale(study: pd.DataFrame, formats: dict[str, str]) -> None:
         )
 
 
+def exact_median(values: np.ndarray) -> float:
+    """``np.median`` of the values as float64, without a float64 copy of float32 input
+    (the order statistics are the same; the middle pair is averaged in float64)."""
+    n = len(values)
+    middle = np.partition(values, [(n - 1) // 2, n // 2])
+    return (float(middle[(n - 1) // 2]) + float(middle[n // 2])) / 2
+
+
 def check_empty_assays(study: pd.DataFrame, notes: list[str]) -> None:
     """An assay with no value in any study sample is an export problem, unless the vendor
     flagged it (then QC drops it and the note says why)."""
-    measured = study.groupby("assay_id", sort=True)["npx"].apply(lambda v: v.notna().any())
-    empty = measured.index[~measured.to_numpy()]
+    codes, assays = sorted_codes(study["assay_id"])
+    npx = study["npx"].to_numpy()
+    # no code is -1: every row has an assay_id
+    present = np.zeros(len(assays), dtype=bool)
+    measured = np.zeros(len(assays), dtype=bool)
+    for start in range(0, len(codes), CHUNK):
+        part = codes[start : start + CHUNK]
+        present[part] = True
+        measured[part[~np.isnan(npx[start : start + CHUNK])]] = True
+    empty = assays[present & ~measured]
     if empty.empty:
         return
     rows = study.loc[study["assay_id"].isin(empty)]
-    flagged = rows.groupby("assay_id", sort=True)["assay_warning"].all()
+    flagged = rows.groupby("assay_id", sort=True, observed=True)["assay_warning"].all()
     silent = flagged.index[~flagged.to_numpy()]
     if len(flagged) - len(silent):
         notes.append(
@@ -691,7 +988,7 @@ def check_covariates(samples: pd.DataFrame, covariates: list[str], *, sheet, she
 def check_all_missing(study: pd.DataFrame) -> None:
     if study["npx"].isna().all():
         raise InputError(
-            ", ".join(sorted(study["source_file"].astype(str).unique())),
+            ", ".join(distinct(study["source_file"]).astype(str)),
             "every NPX value is missing",
             expected="numeric NPX values",
             fix="check that the right column/sheet was exported",

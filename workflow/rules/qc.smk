@@ -53,5 +53,6 @@ rule qc_figures:
     params:
         control_group=config["samples"]["control_group"],
         groups=config["samples"]["groups"],
+        seed=config["seed"],
     script:
         "../scripts/qc_figures.py"

@@ -2,15 +2,15 @@
 
 import pandas as pd
 
-from proteosig.io.tables import read_parquet, write_json, write_parquet, write_tsv
+from proteosig.io.tables import write_json, write_parquet, write_tsv
 from proteosig.qc import QCSettings, run_qc
 from proteosig.runner import log, run_step
 
 
 def main(snakemake):
-    long = read_parquet(snakemake.input.long)
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample_id": str})
-    result = run_qc(long, samples, QCSettings(**snakemake.params.qc))
+    # the path, not a frame: QC reads the long table one column at a time
+    result = run_qc(snakemake.input.long, samples, QCSettings(**snakemake.params.qc))
     log.info(
         "kept %d of %d samples and %d of %d assays",
         result.summary["samples_kept"],

@@ -27,6 +27,14 @@ import pandas as pd
 
 from proteosig.errors import InputError, rows_preview
 from proteosig.io._vendor import finalise_vendor_frame
+from proteosig.io.categorical import (
+    categorical,
+    category_flags,
+    distinct,
+    filter_rows,
+    transform_categories,
+)
+from proteosig.io.tables import read_parquet_columns
 from proteosig.io.text import read_delimited, read_header, sniff_delimiter
 
 #: canonical column -> accepted header spellings (compared case- and separator-insensitively)
@@ -173,10 +181,9 @@ def read_olink_long(path: str | Path, *, columns: list[str] | None = None) -> pd
 def _finish(frame: pd.DataFrame, path: Path, *, row_offset: int, header_names) -> pd.DataFrame:
     """Checks shared by CSV and parquet, then the common typing."""
     where_rows = "row(s)"
-    ids = frame["sample_id"].astype("string").str.strip()
-    blank = ids.isna() | ids.eq("")
+    blank = category_flags(frame["sample_id"], _blank, na=True)
     if blank.any() and not blank.all():
-        rows = [int(i) + row_offset for i in blank.to_numpy().nonzero()[0]]
+        rows = [int(i) + row_offset for i in blank.nonzero()[0]]
         raise InputError(
             path,
             f"{int(blank.sum())} row(s) have no sample ID",
@@ -187,18 +194,23 @@ def _finish(frame: pd.DataFrame, path: Path, *, row_offset: int, header_names) -
     notes: list[str] = []
     if "unit" in frame.columns:
         _check_units(frame["unit"], path, header_names["unit"], row_offset, where_rows)
-        frame = frame.drop(columns="unit")
+        del frame["unit"]
     if "assay_type" in frame.columns:
-        kind = frame["assay_type"].astype("string").str.strip().str.lower()
-        control = kind.notna() & kind.ne("") & kind.ne("assay")
+        kind = transform_categories(
+            frame["assay_type"], lambda t: t.astype("string").str.strip().str.lower()
+        )
+        control = category_flags(kind, lambda k: k.ne("") & k.ne("assay"))
         if control.any():
             n_assays = frame.loc[control, ["olink_id", "assay"]].drop_duplicates().shape[0]
-            types = ", ".join(sorted(kind[control].unique()))
+            types = ", ".join(distinct(kind, control))
             notes.append(
                 f"{path.name}: set aside {n_assays} internal control assay(s) (AssayType {types})"
             )
-            frame = frame.loc[~control]
-        frame = frame.drop(columns="assay_type")
+            frame = filter_rows(frame, ~control)
+            for column in frame.columns:  # the set-aside assays leave no category behind
+                if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                    frame[column] = categorical(frame[column])
+        del frame["assay_type"]
         if frame.empty:
             raise InputError(
                 path,
@@ -212,12 +224,19 @@ def _finish(frame: pd.DataFrame, path: Path, *, row_offset: int, header_names) -
     return out
 
 
+def _blank(ids: pd.Series) -> pd.Series:
+    text = ids.astype("string").str.strip()
+    return text.isna() | text.eq("")
+
+
 def _check_units(units: pd.Series, path: Path, column: str, row_offset: int, where_rows: str):
-    text = units.astype("string").str.strip()
-    bad = text.notna() & text.ne("") & ~text.str.lower().str.replace(" ", "").isin(NPX_UNITS)
+    text = transform_categories(units, lambda u: u.astype("string").str.strip())
+    bad = category_flags(
+        text, lambda t: t.ne("") & ~t.str.lower().str.replace(" ", "").isin(NPX_UNITS)
+    )
     if bad.any():
-        seen = ", ".join(repr(u) for u in sorted(text[text.ne("")].dropna().unique())[:5])
-        rows = [int(i) + row_offset for i in bad.to_numpy().nonzero()[0]]
+        seen = ", ".join(repr(u) for u in [u for u in distinct(text) if u != ""][:5])
+        rows = [int(i) + row_offset for i in bad.nonzero()[0]]
         raise InputError(
             path,
             f"column {column!r} holds units other than NPX ({seen}): the values are not all "
@@ -248,8 +267,6 @@ def parquet_schema(path: Path) -> tuple[list[str], dict[str, str], dict[bytes, b
 
 
 def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
     schema_names, _, _ = parquet_schema(path)
     found = match_columns(schema_names)
     check_required(found, schema_names, path)
@@ -258,7 +275,9 @@ def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
     wanted = {k: v for k, v in found.items() if columns is None or k in columns or k in REQUIRED}
     wanted.update(extra)
     try:
-        raw = pq.read_table(path, columns=list(dict.fromkeys(wanted.values()))).to_pandas()
+        # column by column, text straight into categoricals: an Explore file never exists
+        # in memory as strings or as one table of 32-bit dictionary indices
+        read = read_parquet_columns(path, list(dict.fromkeys(wanted.values())))
     except Exception as err:
         raise InputError(
             path,
@@ -266,7 +285,7 @@ def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
             expected="a complete parquet file",
             fix="export the file again or check that the copy is complete",
         ) from None
-    if raw.empty:
+    if not len(read):
         raise InputError(
             path,
             "the table has columns but no rows",
@@ -274,5 +293,6 @@ def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
             expected="one row per sample and assay",
             fix="re-export the data",
         )
-    frame = pd.DataFrame({k: raw[v] for k, v in wanted.items()})
+    frame = pd.DataFrame({k: read[v] for k, v in wanted.items()}, copy=False)
+    del read
     return _finish(frame, path, row_offset=1, header_names=wanted)

@@ -7,36 +7,80 @@ import pandas as pd
 
 from proteosig.plotting._style import group_colours, ordered_groups, plt, save, setup
 
+#: points drawn per scatter panel; beyond it a seeded random subset (a biobank has 50,000)
+MAX_POINTS = 20_000
+#: plates named in a legend; beyond it plates are a colour scale
+MAX_PLATE_LEGEND = 10
+#: outliers labelled per panel (the most extreme ones)
+MAX_LABELS = 20
 
-def pca(scores: pd.DataFrame, explained, path, *, control_group=None, groups=None) -> None:
-    """PC1 vs PC2 of the analysis matrix, coloured by group (left) and by plate (right)."""
+
+def _shown(frame: pd.DataFrame, max_points: int, seed: int) -> pd.DataFrame:
+    """All rows, or a seeded random subset of ``max_points`` rows in their order."""
+    if len(frame) <= max_points:
+        return frame
+    rng = np.random.default_rng(seed)
+    return frame.iloc[np.sort(rng.choice(len(frame), size=max_points, replace=False))]
+
+
+def _marker(n_points: int, size: float, alpha: float) -> dict:
+    """Scatter style: as given for a few hundred points, smaller and lighter beyond."""
+    if n_points <= 500:
+        return {"s": size, "alpha": alpha}
+    return {"s": max(2.0, size * float(np.sqrt(500 / n_points))), "alpha": 0.5, "linewidths": 0}
+
+
+def pca(
+    scores: pd.DataFrame,
+    explained,
+    path,
+    *,
+    control_group=None,
+    groups=None,
+    seed: int = 0,
+    max_points: int = MAX_POINTS,
+) -> None:
+    """PC1 vs PC2 of the analysis matrix, coloured by group (left) and by plate (right).
+
+    Beyond ``max_points`` samples a seeded random subset is drawn (said in the title);
+    beyond ``MAX_PLATE_LEGEND`` plates, plates are a colour scale instead of a legend.
+    """
     setup()
+    shown = _shown(scores, max_points, seed)
+    style = _marker(len(shown), 16, 0.85)
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 4), sharex=True, sharey=True)
     order = ordered_groups(scores["group"], control_group, groups)
     colours = group_colours(scores["group"], control_group)
     for group in order:
-        part = scores[scores["group"].astype(str) == group]
-        axes[0].scatter(
-            part["PC1"], part["PC2"], s=16, color=colours[group], label=group, alpha=0.85
-        )
+        part = shown[shown["group"].astype(str) == group]
+        axes[0].scatter(part["PC1"], part["PC2"], color=colours[group], label=group, **style)
     plates = sorted(scores["plate"].astype(str).unique())
-    cmap = plt.get_cmap("tab10")
-    for i, plate in enumerate(plates):
-        part = scores[scores["plate"].astype(str) == plate]
-        axes[1].scatter(
-            part["PC1"],
-            part["PC2"],
-            s=16,
-            color=cmap(i % 10),
-            label=_plate_label(plate),
-            alpha=0.85,
+    if len(plates) <= MAX_PLATE_LEGEND:
+        cmap = plt.get_cmap("tab10")
+        for i, plate in enumerate(plates):
+            part = shown[shown["plate"].astype(str) == plate]
+            axes[1].scatter(
+                part["PC1"], part["PC2"], color=cmap(i % 10), label=_plate_label(plate), **style
+            )
+    else:
+        rank = {plate: i for i, plate in enumerate(plates)}
+        points = axes[1].scatter(
+            shown["PC1"],
+            shown["PC2"],
+            c=shown["plate"].astype(str).map(rank).to_numpy(),
+            cmap="viridis",
+            **style,
         )
+        bar = fig.colorbar(points, ax=axes[1], fraction=0.05, pad=0.02)
+        bar.set_label(f"plate ({len(plates)}, in name order)")
     xlabel = f"PC1 ({explained[0]:.1%})" if len(explained) else "PC1"
     ylabel = f"PC2 ({explained[1]:.1%})" if len(explained) > 1 else "PC2"
+    subset = f"; {len(shown):,} of {len(scores):,} samples" if len(shown) < len(scores) else ""
     for ax, title in zip(axes, ("by group", "by plate"), strict=True):
         ax.set_xlabel(xlabel)
-        ax.set_title(f"PCA of the analysis matrix, {title}")
-        ax.legend(frameon=False, fontsize=8, loc="best", markerscale=1.2)
+        ax.set_title(f"PCA of the analysis matrix, {title}{subset}")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=False, fontsize=8, loc="best", markerscale=1.2)
     axes[0].set_ylabel(ylabel)
     save(fig, path)
 
@@ -47,8 +91,19 @@ def _plate_label(label: str) -> str:
     return parts[0] if len(parts) == 1 else f"{parts[0]} +{len(parts) - 1}"
 
 
-def iqr_median(panel_qc: pd.DataFrame, path) -> None:
-    """OlinkAnalyze-style IQR vs median per panel; dashed lines are the outlier limits."""
+def iqr_median(
+    panel_qc: pd.DataFrame,
+    path,
+    *,
+    seed: int = 0,
+    max_points: int = MAX_POINTS,
+    max_labels: int = MAX_LABELS,
+) -> None:
+    """OlinkAnalyze-style IQR vs median per panel; dashed lines are the outlier limits.
+
+    Flagged samples are always drawn; passing ones beyond ``max_points`` per panel as a
+    seeded random subset, and only the ``max_labels`` most extreme outliers are named.
+    """
     setup()
     panels = sorted(panel_qc["panel"].astype(str).unique())
     ncol = min(len(panels), 3)
@@ -58,7 +113,9 @@ def iqr_median(panel_qc: pd.DataFrame, path) -> None:
         part = panel_qc[panel_qc["panel"].astype(str) == panel]
         outlier = part["iqr_outlier"].astype(bool) | part["median_outlier"].astype(bool)
         warned = part["qc_warning"].astype(bool)
-        ax.scatter(part["median"], part["iqr"], s=12, color="#4D4D4D", alpha=0.7, label="pass")
+        shown = _shown(part, max_points, seed)
+        style = _marker(len(shown), 12, 0.7)
+        ax.scatter(shown["median"], shown["iqr"], color="#4D4D4D", label="pass", **style)
         ax.scatter(
             part.loc[warned, "median"],
             part.loc[warned, "iqr"],
@@ -75,7 +132,14 @@ def iqr_median(panel_qc: pd.DataFrame, path) -> None:
             color="#D55E00",
             label="outlier",
         )
-        for row in part.loc[outlier].itertuples():
+        named = part.loc[outlier]
+        if len(named) > max_labels:
+            named = named.loc[_extremeness(named).sort_values(ascending=False).index[:max_labels]]
+            ax.text(
+                0.02, 0.98, f"{int(outlier.sum())} outliers, {max_labels} named",
+                transform=ax.transAxes, fontsize=7, va="top",
+            )  # fmt: skip
+        for row in named.itertuples():
             ax.annotate(
                 str(row.sample_id),
                 (row.median, row.iqr),
@@ -101,7 +165,26 @@ def iqr_median(panel_qc: pd.DataFrame, path) -> None:
     save(fig, path)
 
 
-def npx_by_plate(long: pd.DataFrame, path, *, max_samples: int = 150) -> None:
+def _extremeness(rows: pd.DataFrame) -> pd.Series:
+    """How far beyond its limits a sample lies, in half-widths of the limit interval."""
+    out = pd.Series(0.0, index=rows.index)
+    for value, low, high in (
+        ("iqr", "iqr_low", "iqr_high"),
+        ("median", "median_low", "median_high"),
+    ):
+        centre = (rows[low] + rows[high]) / 2
+        half = (rows[high] - rows[low]) / 2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = ((rows[value] - centre).abs() / half).where(np.isfinite(half), 0.0)
+        out = np.maximum(out, z.fillna(0.0))
+    return out
+
+
+#: samples whose NPX distributions are drawn
+NPX_SAMPLES = 150
+
+
+def npx_by_plate(long: pd.DataFrame, path, *, max_samples: int = NPX_SAMPLES) -> None:
     """NPX distribution per sample, ordered by plate (first ``max_samples`` per sample ID)."""
     setup()
     per_sample = (

@@ -9,14 +9,26 @@ import pandas as pd
 def below_lod_fractions(below: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
     """Fraction of samples below LOD per assay, overall and per group.
 
-    ``below`` is a samples x assays matrix of 1.0 (below), 0.0 (above) or NaN (no LOD).
+    ``below`` is a samples x assays matrix of 1.0 (below), 0.0 (above) or NaN (no LOD),
+    or the int8 matrix QC builds (1, 0, -1 for unknown), 8 times smaller at Explore scale.
     Returns assays x [overall, <group>...]; NaN where an assay has no LOD.
     """
     group = group.reindex(below.index)
-    table = {"overall": below.mean(axis=0, skipna=True)}
+    table = {"overall": flag_fraction(below)}
     for level in sorted(group.dropna().unique()):
-        table[str(level)] = below.loc[group == level].mean(axis=0, skipna=True)
+        table[str(level)] = flag_fraction(below.loc[(group == level).to_numpy()])
     return pd.DataFrame(table)
+
+
+def flag_fraction(flags: pd.DataFrame) -> pd.Series:
+    """Mean over samples, skipping unknown values (the same sum / count pandas computes)."""
+    if not all(dtype == np.int8 for dtype in flags.dtypes):
+        return flags.mean(axis=0, skipna=True)
+    values = flags.to_numpy()
+    hits = (values == 1).sum(axis=0).astype(float)
+    known = (values >= 0).sum(axis=0).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.Series(np.where(known > 0, hits / known, np.nan), index=flags.columns)
 
 
 def fails_lod_filter(fractions: pd.DataFrame, *, max_fraction: float, rule: str) -> pd.Series:

@@ -9,6 +9,7 @@ below-LOD policy, (8) plate median centring. Every decision is written with its 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,13 +19,13 @@ from proteosig.qc.assays import (
     below_lod_fractions,
     choose_among_duplicates,
     fails_lod_filter,
+    flag_fraction,
     replace_below_lod,
 )
-from proteosig.qc.matrix import assay_table, to_matrix
+from proteosig.qc.matrix import qc_tables
 from proteosig.qc.plates import (
     median_centre_plates,
     plate_group_balance,
-    plate_layout,
     plate_variance_explained,
 )
 from proteosig.qc.samples import (
@@ -71,34 +72,38 @@ def _join_reasons(reasons: dict[str, list[str]], index) -> pd.Series:
     return pd.Series({i: "; ".join(reasons.get(i, [])) for i in index}, dtype="string")
 
 
-def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> QCResult:
+def run_qc(
+    long: pd.DataFrame | str | Path, samples: pd.DataFrame, settings: QCSettings
+) -> QCResult:
+    """Run the QC steps in order. ``long`` is ingest's long table, or the path of
+    ``npx_long.parquet``, which is then read one column at a time."""
     samples = samples.set_index("sample_id", drop=False).rename_axis(None)
-    matrix = to_matrix(long)
-    lod = to_matrix(long, "lod")
-    below = to_matrix(long.assign(below=long["below_lod"].astype("Float64")), "below")
-    warned = to_matrix(long.assign(warned=long["assay_warning"].astype(float)), "warned")
-    assays = assay_table(long)
+    tables = qc_tables(long, with_lod=settings.below_lod != "keep")
+    matrix = tables.npx
+    assays = tables.assays
     panel_of = assays["panel"].fillna("NA")
     samples = samples.loc[matrix.index]
+    n_samples_in, n_assays_in = matrix.shape
 
     # 1-3: per-sample rules that do not depend on other samples' fate
     reasons: dict[str, list[str]] = {}
-    warn = (
-        long.groupby(["sample_id", "panel"], dropna=False)["qc_warning"].any().rename("qc_warning")
-    )
     panel_qc = iqr_median_outliers(
         matrix,
         panel_of,
         iqr_sd=settings.iqr_outlier_sd if settings.iqr_outlier_sd is not None else np.inf,
         median_sd=settings.median_outlier_sd if settings.median_outlier_sd is not None else np.inf,
     )
-    panel_qc = panel_qc.merge(
-        warn.reset_index().assign(panel=lambda d: d["panel"].fillna("NA")),
-        on=["sample_id", "panel"],
-        how="left",
-    )
-    panel_qc["qc_warning"] = panel_qc["qc_warning"].fillna(False).astype(bool)
-    for row in panel_qc.itertuples(index=False):
+    warn = tables.qc_warning
+    rows = warn.index.get_indexer(panel_qc["sample_id"])
+    cols = warn.columns.get_indexer(panel_qc["panel"])
+    found = (rows >= 0) & (cols >= 0)
+    flags = np.zeros(len(panel_qc), dtype=bool)
+    flags[found] = warn.to_numpy()[rows[found], cols[found]]
+    panel_qc["qc_warning"] = flags
+    flagged = panel_qc["iqr_outlier"] | panel_qc["median_outlier"]
+    if settings.drop_qc_warning:
+        flagged |= panel_qc["qc_warning"]
+    for row in panel_qc.loc[flagged].itertuples(index=False):
         if row.qc_warning and settings.drop_qc_warning:
             reasons.setdefault(row.sample_id, []).append(f"vendor QC warning on {row.panel}")
         if row.iqr_outlier or row.median_outlier:
@@ -111,17 +116,18 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
         reasons.setdefault(sample, []).append(f"{sample_missing[sample]:.0%} of NPX values missing")
 
     # 4: PCA outliers among the samples that survived 1-3
-    survivors = [s for s in matrix.index if s not in reasons]
-    pre_scores, _ = principal_components(matrix.loc[survivors], n_components=2)
+    survivors = ~matrix.index.isin(list(reasons))
+    pre_scores, _ = principal_components(matrix, n_components=2, rows=survivors)
     pca_flag = pd.Series(False, index=matrix.index)
-    if settings.pca_outlier_sd is not None and len(survivors) > 3:
+    if settings.pca_outlier_sd is not None and survivors.sum() > 3:
         flagged = pca_outliers(pre_scores, n_sd=settings.pca_outlier_sd)
         pca_flag.loc[flagged.index] = flagged
         for sample in flagged.index[flagged.to_numpy()]:
             reasons.setdefault(sample, []).append(
                 f"PCA outlier (> {settings.pca_outlier_sd:g} SD on PC1/PC2)"
             )
-    kept_samples = [s for s in matrix.index if s not in reasons]
+    kept = ~matrix.index.isin(list(reasons))
+    kept_samples = matrix.index[kept]
     check_groups_after_qc(samples.loc[kept_samples, "group"], samples["group"])
 
     sample_qc = pd.DataFrame(
@@ -136,15 +142,18 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
             "pca_pc2": pre_scores["PC2"].reindex(matrix.index).to_numpy(),
             "pca_outlier": pca_flag.to_numpy(),
             "missing_fraction": sample_missing.to_numpy(),
-            "kept": [s in set(kept_samples) for s in matrix.index],
+            "kept": kept,
             "reason": _join_reasons(reasons, matrix.index).to_numpy(),
         }
     )
 
     # 5-6: assay rules on the kept samples
     kept_group = samples.loc[kept_samples, "group"]
-    lod_fractions = below_lod_fractions(below.loc[kept_samples], kept_group)
-    assay_missing = missing_fraction(matrix.loc[kept_samples], axis=0)
+    lod_fractions = below_lod_fractions(
+        pd.DataFrame(tables.below[kept], index=kept_samples, columns=matrix.columns),
+        kept_group,
+    )
+    assay_missing = pd.Series(np.isnan(matrix.to_numpy())[kept].mean(axis=0), index=matrix.columns)
     lod_fail = fails_lod_filter(
         lod_fractions, max_fraction=settings.max_below_lod, rule=settings.lod_rule
     )
@@ -160,7 +169,10 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
         )
     # Olink flags an assay per plate (Explore AssayQC / Assay_Warning): an assay warned
     # for most samples is not trusted.
-    warned_fraction = warned.loc[kept_samples].mean(axis=0, skipna=True).fillna(0.0)
+    warned_fraction = flag_fraction(
+        pd.DataFrame(tables.warned[kept], index=kept_samples, columns=matrix.columns)
+    ).fillna(0.0)
+    del tables.below, tables.warned
     for assay in warned_fraction.index[warned_fraction > settings.max_assay_warning]:
         assay_reasons.setdefault(assay, []).append(
             f"vendor assay warning for {warned_fraction[assay]:.0%} of samples"
@@ -187,14 +199,29 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
         )
 
     # 7-8: values of the analysis matrix
-    clean = matrix.loc[kept_samples, kept_assays]
-    clean = replace_below_lod(clean, lod.loc[kept_samples, kept_assays], how=settings.below_lod)
-    layout = plate_layout(long).loc[kept_samples]
-    r2_before = plate_variance_explained(matrix.loc[kept_samples], layout, panel_of)
+    layout = tables.plates.loc[kept_samples]
+    # the layout of kept samples only: dropped samples have no plate, so are skipped
+    r2_before = plate_variance_explained(matrix, layout, panel_of)
+    assay_at = matrix.columns.get_indexer(kept_assays)
+    # per-assay (Fortran) layout, as in the matrix: see Layout.scatter
+    values = matrix.to_numpy().T[np.ix_(assay_at, kept)].T
+    del matrix, tables.npx  # the full matrix is not needed past here
+    clean = pd.DataFrame(
+        values,
+        index=kept_samples,
+        columns=pd.Index(kept_assays, name="assay_id", dtype=str),
+        copy=False,
+    )
+    if settings.below_lod != "keep":
+        clean = replace_below_lod(
+            clean, tables.lod.loc[kept_samples, kept_assays], how=settings.below_lod
+        )
+        values = clean.to_numpy(copy=True)
+        clean = pd.DataFrame(values, index=clean.index, columns=clean.columns, copy=False)
     adjustments = pd.DataFrame(columns=["plate", "assay_id", "shift"])
     n_plates = int(pd.Series(layout.to_numpy().ravel()).nunique(dropna=True))
     if settings.plate_normalisation == "median":
-        clean, adjustments = median_centre_plates(clean, layout, panel_of)
+        clean, adjustments = median_centre_plates(clean, layout, panel_of, out=values)
     r2_after = plate_variance_explained(clean, layout, panel_of).reindex(assays.index)
     balance_p, _ = plate_group_balance(samples.loc[kept_samples, "plate"], kept_group)
     warnings = []
@@ -233,17 +260,17 @@ def run_qc(long: pd.DataFrame, samples: pd.DataFrame, settings: QCSettings) -> Q
     assay_qc["plate_r2_before"] = r2_before.reindex(assays.index).to_numpy()
     assay_qc["plate_r2_after"] = r2_after.to_numpy()
     assay_qc["duplicate_of"] = duplicate_of.to_numpy()
-    assay_qc["kept"] = [a in set(kept_assays) for a in assays.index]
+    assay_qc["kept"] = assays.index.isin(kept_assays)
     assay_qc["reason"] = _join_reasons(assay_reasons, assays.index).to_numpy()
 
     scores, explained = principal_components(clean, n_components=5)
     summary = {
         "settings": asdict(settings),
-        "samples_in": int(matrix.shape[0]),
+        "samples_in": int(n_samples_in),
         "samples_kept": len(kept_samples),
         "samples_per_group_in": samples["group"].value_counts().sort_index().to_dict(),
         "samples_per_group_kept": kept_group.value_counts().sort_index().to_dict(),
-        "assays_in": int(matrix.shape[1]),
+        "assays_in": int(n_assays_in),
         "assays_kept": len(kept_assays),
         "plates": int(n_plates),
         "plate_group_balance_p": balance_p,

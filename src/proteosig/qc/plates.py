@@ -13,10 +13,12 @@ import pandas as pd
 
 
 def plate_layout(long: pd.DataFrame) -> pd.DataFrame:
-    """Samples x panels table of plate labels, from the long NPX table."""
-    pairs = long[["sample_id", "panel", "plate"]].drop_duplicates(["sample_id", "panel"])
-    pairs = pairs.assign(panel=pairs["panel"].fillna("NA"))
-    return pairs.pivot(index="sample_id", columns="panel", values="plate")
+    """Samples x panels table of plate labels (of each pair's first row), from the long
+    NPX table (a DataFrame or the parquet path)."""
+    from proteosig.qc.matrix import Layout, LongColumns, sample_panel_tables
+
+    columns = LongColumns(long)
+    return sample_panel_tables(columns, Layout.of(columns))[1]
 
 
 def _blocks(matrix: pd.DataFrame, plate_by_panel: pd.DataFrame, panel_of: pd.Series):
@@ -50,7 +52,11 @@ def plate_variance_explained(
 
 
 def median_centre_plates(
-    matrix: pd.DataFrame, plate_by_panel: pd.DataFrame, panel_of: pd.Series
+    matrix: pd.DataFrame,
+    plate_by_panel: pd.DataFrame,
+    panel_of: pd.Series,
+    *,
+    out: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Remove per-plate, per-assay median shifts (Olink's intensity normalisation across plates).
 
@@ -59,29 +65,40 @@ def median_centre_plates(
     confounded with plates it would remove biology (the QC summary reports the balance).
 
     Returns (normalised matrix, adjustments: one row per plate and assay with the shift
-    that was subtracted).
+    that was subtracted). ``out`` (the array ``matrix`` wraps, samples x assays) is
+    centred in place instead of a copy: the analysis matrix of a biobank is 1.2 GB.
     """
-    normalised = matrix.copy()
+    values = matrix.to_numpy(dtype=float, copy=True) if out is None else out
     records = []
     for columns, plate in _blocks(matrix, plate_by_panel, panel_of):
         if plate is None or plate.nunique(dropna=True) < 2:
             continue
         block = matrix[columns]
-        overall = block.median()
+        overall = _column_medians(block)
         shifts = block.groupby(plate.to_numpy()).median().sub(overall, axis=1)
         per_sample = shifts.reindex(plate.to_numpy()).fillna(0.0).to_numpy()
-        normalised[columns] = block.to_numpy() - per_sample
+        values[:, matrix.columns.get_indexer(columns)] = block.to_numpy() - per_sample
         records.append(
             shifts.rename_axis("plate")
             .reset_index()
             .melt(id_vars="plate", var_name="assay_id", value_name="shift")
         )
+    normalised = pd.DataFrame(values, index=matrix.index, columns=matrix.columns, copy=False)
     adjustments = (
         pd.concat(records, ignore_index=True)
         if records
         else pd.DataFrame(columns=["plate", "assay_id", "shift"])
     )
     return normalised, adjustments.sort_values(["assay_id", "plate"]).reset_index(drop=True)
+
+
+def _column_medians(block: pd.DataFrame) -> pd.Series:
+    """``block.median()``; one vectorised call when nothing is missing (pandas calls
+    numpy once per column: 2,943 calls on 50,000 values)."""
+    values = block.to_numpy()
+    if np.isnan(values).any():
+        return block.median()
+    return pd.Series(np.median(values, axis=0), index=block.columns)
 
 
 def plate_group_balance(plate: pd.Series, group: pd.Series) -> tuple[float, pd.DataFrame]:

@@ -21,8 +21,7 @@ def iqr_median_outliers(
     frames = []
     for panel in sorted(panel_of.dropna().unique()):
         block = matrix.loc[:, panel_of.index[panel_of == panel]].to_numpy()
-        with np.errstate(all="ignore"):
-            q75, q50, q25 = np.nanpercentile(block, [75, 50, 25], axis=1)
+        q75, q50, q25 = _row_percentiles(block, [75, 50, 25])
         iqr = q75 - q25
         iqr_low, iqr_high = _limits(iqr, iqr_sd)
         median_low, median_high = _limits(q50, median_sd)
@@ -45,6 +44,20 @@ def iqr_median_outliers(
     return pd.concat(frames, ignore_index=True)
 
 
+def _row_percentiles(block: np.ndarray, q: list[float]) -> np.ndarray:
+    """``np.nanpercentile(block, q, axis=1)``, with complete rows through the vectorised
+    ``np.percentile`` (same values): nanpercentile calls Python once per row, minutes
+    for 50,000 samples."""
+    out = np.empty((len(q), block.shape[0]))
+    gaps = np.isnan(block).any(axis=1)
+    if (~gaps).any():
+        out[:, ~gaps] = np.percentile(block[~gaps], q, axis=1)
+    if gaps.any():
+        with np.errstate(all="ignore"):
+            out[:, gaps] = np.nanpercentile(block[gaps], q, axis=1)
+    return out
+
+
 def _limits(values: np.ndarray, n_sd: float) -> tuple[float, float]:
     """mean -/+ n_sd SD over samples; infinite (no outliers) when the SD is undefined."""
     finite = np.isfinite(values)
@@ -62,14 +75,39 @@ def _beyond(values: np.ndarray, n_sd: float) -> np.ndarray:
     return (values < low) | (values > high)
 
 
+#: above this many cells PCA goes through the assays' (or samples') Gram matrix
+SVD_CELLS = 5_000_000
+
+
 def principal_components(
-    matrix: pd.DataFrame, n_components: int = 5
+    matrix: pd.DataFrame, n_components: int = 5, *, rows: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """PCA of samples on standardised assays; missing values set to the assay mean.
 
+    ``rows`` (boolean) restricts the PCA to some samples without a copy of the matrix.
     Returns (scores: samples x PC1..PCk, explained variance ratio).
+
+    Small matrices use the SVD. Large ones (a 50,000 x 2,943 cohort) use the
+    eigen-decomposition of the smaller Gram matrix, Z'Z (assays x assays) or ZZ'
+    (samples x samples): the same components, computed in seconds and with one working
+    copy of the matrix instead of an SVD's several.
     """
-    values = matrix.to_numpy(dtype=float, copy=True)
+    if rows is None:
+        values = matrix.to_numpy(dtype=float, copy=True)
+    else:
+        # the rows' copy in the frame's own memory layout, as matrix.loc[rows] would give
+        array = matrix.to_numpy(dtype=float)
+        values = array.T[:, rows].T if array.flags.f_contiguous else array[rows]
+    index = matrix.index if rows is None else matrix.index[rows]
+    if values.size <= SVD_CELLS:
+        scores, explained = _svd_scores(values, n_components)
+    else:
+        scores, explained = _gram_scores(values, n_components)
+    columns = [f"PC{i + 1}" for i in range(scores.shape[1])]
+    return pd.DataFrame(scores, index=index, columns=columns), explained
+
+
+def _svd_scores(values: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
     means = np.nanmean(values, axis=0)
     missing = np.isnan(values)
     values[missing] = np.take(means, np.nonzero(missing)[1])
@@ -82,8 +120,44 @@ def principal_components(
     signs = np.sign(u[np.argmax(np.abs(u[:, :k]), axis=0), np.arange(k)])
     scores = u[:, :k] * s[:k] * signs
     explained = (s**2 / np.sum(s**2))[:k]
-    columns = [f"PC{i + 1}" for i in range(k)]
-    return pd.DataFrame(scores, index=matrix.index, columns=columns), explained
+    return scores, explained
+
+
+def _gram_scores(values: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
+    """Standardise ``values`` in place, block of columns by block (no full temporaries),
+    then take the top components from the smaller Gram matrix."""
+    from scipy.linalg import eigh
+
+    n_rows, n_cols = values.shape
+    usable = np.zeros(n_cols, dtype=bool)
+    step = max(1, (1 << 24) // max(n_rows, 1))
+    for start in range(0, n_cols, step):
+        block = values[:, start : start + step]
+        means = np.nanmean(block, axis=0)
+        missing = np.isnan(block)
+        if missing.any():
+            block[missing] = np.take(means, np.nonzero(missing)[1])
+        sds = block.std(axis=0, ddof=1)
+        ok = np.isfinite(sds) & (sds > 0)
+        usable[start : start + step] = ok
+        block -= block.mean(axis=0)
+        block /= np.where(ok, sds, 1.0)
+    z = values if usable.all() else values[:, usable]
+    k = int(min(n_components, z.shape[0] - 1, z.shape[1]))
+    by_assay = z.shape[0] >= z.shape[1]
+    gram = z.T @ z if by_assay else z @ z.T
+    # only the top k eigenpairs: a full decomposition of 2,943 x 2,943 costs 5 times more
+    eigenvalues, vectors = eigh(gram, subset_by_index=[len(gram) - k, len(gram) - 1], driver="evr")
+    eigenvalues, vectors = np.clip(eigenvalues[::-1], 0, None), vectors[:, ::-1]
+    if by_assay:
+        scores = z @ vectors
+    else:
+        scores = vectors * np.sqrt(eigenvalues)
+    # Fix the sign so that the result does not depend on the LAPACK build.
+    signs = np.sign(scores[np.argmax(np.abs(scores), axis=0), np.arange(k)])
+    # the eigenvalues sum to the trace: the variance explained needs no other eigenvalue
+    explained = eigenvalues / np.trace(gram)
+    return scores * signs, explained
 
 
 def pca_outliers(scores: pd.DataFrame, *, n_sd: float, components=("PC1", "PC2")) -> pd.Series:
