@@ -32,6 +32,7 @@ from proteosig.io.categorical import (
     filter_rows,
     first_rows,
     from_codes,
+    is_grid,
     map_categories,
     pairs_in_order,
     sorted_codes,
@@ -41,6 +42,7 @@ from proteosig.io.categorical import (
 from proteosig.io.formats import read_npx_file
 from proteosig.io.panels import map_gene_symbols, panel_code, uniprot_key
 from proteosig.io.sample_sheet import read_sample_sheet
+from proteosig.io.tables import grid_metadata
 from proteosig.io.wide import read_protein_annotation
 
 #: Olink's control sample types (long exports) and the names NPX Manager gives them.
@@ -138,6 +140,7 @@ def harmonise_assays(raw: pd.DataFrame, symbol_table: pd.Series) -> pd.DataFrame
     rebuilds these columns per assay instead of moving them row by row.
     """
     ids, assays = unique_rows(raw, ASSAY_COLUMNS)
+    given = assays.copy()
     # one panel code whatever the layout wrote ('Olink Target 96 Inflammation', 'INF', 'In')
     assays["panel"] = assays["panel"].map(panel_code, na_action="ignore").astype("string")
     assays["assay_id"] = assign_assay_ids(assays)
@@ -146,7 +149,14 @@ def harmonise_assays(raw: pd.DataFrame, symbol_table: pd.Series) -> pd.DataFrame
     given_symbol = assays["gene_symbol"].astype("string")
     assays["gene_symbol"] = given_symbol.fillna(map_gene_symbols(assays["uniprot"], symbol_table))
     for column in ("panel", "assay_id", "uniprot", "gene_symbol"):
-        raw[column] = expand(assays[column], ids, index=raw.index)
+        # a column the rules left as given (a UniProt already a key, an Explore panel
+        # name) stays as it is, and an assay_id equal to the OlinkID shares its codes:
+        # each expansion is a pass over every row
+        same = [c for c in (column, "olink_id") if assays[column].equals(given[c])]
+        if same:
+            raw[column] = raw[same[0]]
+        else:
+            raw[column] = expand(assays[column], ids, index=raw.index)
     if assays["assay_id"].duplicated().any():
         return None
     return assays.set_index("assay_id", drop=False)
@@ -272,14 +282,16 @@ class SortPlan:
         name, n = values.name, len(self.order)
         if isinstance(values.dtype, pd.CategoricalDtype):
             categories = values.cat.categories
+            codes = None
             if per_assay is not None and name in per_assay.columns:
                 given = per_assay[name].reindex(assays)
                 table = categories.get_indexer(given.astype(object).where(given.notna(), None))
-                codes = self.per_assay(table.astype(code_dtype(len(categories))))
-            else:
+                if not ((table < 0) & given.notna().to_numpy()).any():
+                    codes = self.per_assay(table.astype(code_dtype(len(categories))))
+            if codes is None:
                 codes = _constant(values.array.codes, n)
-                if codes is None:
-                    codes = _gather_array(values.array.codes, self.order)
+            if codes is None:
+                codes = _gather_array(values.array.codes, self.order)
             return from_codes(codes, categories, name=name)
         if values.dtype == bool:
             flags = values.to_numpy()
@@ -320,7 +332,8 @@ def _gather_array(array: np.ndarray, order: np.ndarray) -> np.ndarray:
     out = np.empty(len(order), dtype=array.dtype)
 
     def part(start: int) -> None:
-        np.take(array, order[start : start + CHUNK], out=out[start : start + CHUNK])
+        # mode="clip": the order is valid, and "raise" would copy through a buffer
+        np.take(array, order[start : start + CHUNK], out=out[start : start + CHUNK], mode="clip")
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(part, range(0, len(order), CHUNK)))
@@ -703,6 +716,18 @@ def ingest(
         unmapped_assays=unmapped.reset_index(drop=True),
         notes=notes,
     )
+
+
+def layout_metadata(long: pd.DataFrame) -> dict[str, str] | None:
+    """Parquet metadata declaring the long table a complete grid sorted by assay then
+    sample (every Olink study whose samples all ran every assay), or None. QC and its
+    figures then place each value by its row number instead of decoding 150 million
+    sample and assay IDs (see :func:`proteosig.io.tables.grid_layout`)."""
+    sample_codes, samples = sorted_codes(long["sample_id"])
+    assay_codes, assays = sorted_codes(long["assay_id"])
+    if not is_grid(assay_codes, sample_codes, len(assays), len(samples)):
+        return None
+    return grid_metadata(samples, assays)
 
 
 def compile_control_pattern(pattern: str) -> re.Pattern:

@@ -1,6 +1,6 @@
 """Snakemake entry point for rule ingest: unpack, call proteosig.ingest, write."""
 
-from proteosig.ingest import ingest, resolve_control_pattern
+from proteosig.ingest import ingest, layout_metadata, resolve_control_pattern
 from proteosig.io.panels import read_symbol_table
 from proteosig.io.tables import sha256, write_json, write_parquet, write_tsv
 from proteosig.runner import log, run_step
@@ -28,7 +28,7 @@ def main(snakemake):
     )
     for note in result.notes:
         log.info(note)
-    write_parquet(result.long, snakemake.output.long)
+    write_parquet(result.long, snakemake.output.long, metadata=layout_metadata(result.long))
     write_tsv(result.samples, snakemake.output.samples)
     write_tsv(result.controls, snakemake.output.controls)
     write_tsv(result.unmapped_assays, snakemake.output.unmapped)

@@ -179,6 +179,22 @@ def pairs_in_order(first: np.ndarray, second: np.ndarray, n_second: int) -> bool
     return True
 
 
+def is_grid(first: np.ndarray, second: np.ndarray, n_first: int, n_second: int) -> bool:
+    """Whether the rows are every (first, second) code pair exactly once, sorted by first
+    then second: row i is then pair (i // n_second, i % n_second)."""
+    if len(first) != n_first * n_second or not len(first):
+        return False
+    step = max(1, CHUNK // n_second)  # whole blocks of one first code
+    for start in range(0, n_first, step):
+        stop = min(start + step, n_first)
+        rows = slice(start * n_second, stop * n_second)
+        if not (second[rows].reshape(-1, n_second) == np.arange(n_second)).all():
+            return False
+        if not (first[rows].reshape(-1, n_second).T == np.arange(start, stop)).all():
+            return False
+    return True
+
+
 def combination_ids(
     code_arrays: list[np.ndarray], *, row_ids: bool = True
 ) -> tuple[np.ndarray | None, np.ndarray]:
@@ -302,12 +318,15 @@ def expand(per_id: pd.Series, ids: np.ndarray, *, index=None, name=None) -> pd.S
 
 def union_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """``pd.concat(frames, ignore_index=True)`` that keeps categorical columns categorical
-    (pandas falls back to full-length object columns when the categories differ)."""
+    (pandas falls back to full-length object columns when the categories differ).
+    Empties the frames column by column, so that the parts and the whole never all
+    exist at once."""
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
     out = {}
-    for column in frames[0].columns:
-        parts = [f[column] for f in frames]
+    for column in list(frames[0].columns):
+        parts = [f.pop(column) for f in frames]
+        arrays = [p.to_numpy() for p in parts if not isinstance(p.dtype, pd.CategoricalDtype)]
         if any(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
             pairs = [codes_and_categories(p) for p in parts]
             union = sorted(set().union(*(set(c) for _, c in pairs)))
@@ -320,8 +339,15 @@ def union_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
                 ]
             )
             out[column] = from_codes(codes, text_index(union))
+        elif all(a.strides == (0,) and a.dtype.kind == "f" for a in arrays):
+            # absent in every file: stays one broadcast NaN (see finalise_vendor_frame)
+            dtype = np.result_type(*arrays)
+            out[column] = pd.Series(
+                np.broadcast_to(dtype.type(np.nan), (sum(map(len, arrays)),)), copy=False
+            )
         else:
             out[column] = pd.concat(parts, ignore_index=True)
+        del parts, arrays
     return pd.DataFrame(out, copy=False)
 
 

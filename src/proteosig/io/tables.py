@@ -20,12 +20,15 @@ def write_tsv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
 WRITE_ROWS = 1 << 23
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+def write_parquet(
+    frame: pd.DataFrame, path: str | Path, *, metadata: dict[str, str] | None = None
+) -> None:
     """Parquet without pandas' wall-clock metadata, so two runs give identical bytes.
 
     Categorical columns are stored dictionary-encoded (and read back as categoricals);
     other columns are not dictionary-encoded, and only they get min/max statistics:
     both would cost most of the write time of a 150-million-row NPX table for nothing.
+    ``metadata`` is added to the file's key-value metadata.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -40,14 +43,18 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
                 frame.iloc[start : start + WRITE_ROWS], preserve_index=False
             )
             if writer is None:
+                schema = table.schema
+                if metadata:
+                    schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
                 writer = pq.ParquetWriter(
                     path,
-                    table.schema,
+                    schema,
                     compression="zstd",
                     use_dictionary=coded,
                     write_statistics=plain,
                 )
-            writer.write_table(table, row_group_size=WRITE_ROWS)
+            writer.write_table(table.replace_schema_metadata(schema.metadata),
+                               row_group_size=WRITE_ROWS)  # fmt: skip
     finally:
         if writer is not None:
             writer.close()
@@ -55,6 +62,35 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
 
 def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     return pd.read_parquet(path, columns=columns)
+
+
+#: key of the long table's layout in npx_long.parquet's metadata (see ``grid_layout``)
+GRID_KEY = "proteosig.grid"
+
+
+def grid_metadata(samples: pd.Index, assays: pd.Index) -> dict[str, str]:
+    """Metadata saying the rows are every assay x every sample, sorted by assay then
+    sample, with these (sorted) IDs: row i is assay i // n_samples, sample i % n_samples."""
+    layout = {"samples": [str(s) for s in samples], "assays": [str(a) for a in assays]}
+    return {GRID_KEY: json.dumps(layout)}
+
+
+def grid_layout(path: str | Path) -> tuple[pd.Index, pd.Index] | None:
+    """(samples, assays) of a long parquet written as a complete sorted grid, from its
+    metadata alone; None for any other file. Readers then need not decode the sample
+    and assay IDs of every row (150 million at biobank scale) to place the values."""
+    import pyarrow.parquet as pq
+
+    handle = pq.ParquetFile(path)
+    raw = (handle.schema_arrow.metadata or {}).get(GRID_KEY.encode())
+    if raw is None:
+        return None
+    layout = json.loads(raw)
+    samples = pd.Index(layout["samples"], dtype="str")
+    assays = pd.Index(layout["assays"], dtype="str")
+    if len(samples) * len(assays) != handle.metadata.num_rows:
+        return None
+    return samples, assays
 
 
 def read_parquet_columns(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:

@@ -9,6 +9,8 @@ from proteosig.plotting._style import group_colours, ordered_groups, plt, save, 
 
 #: points drawn per scatter panel; beyond it a seeded random subset (a biobank has 50,000)
 MAX_POINTS = 20_000
+#: passing samples drawn per panel of the IQR/median figure (eight panels on one page)
+MAX_PANEL_POINTS = 5_000
 #: plates named in a legend; beyond it plates are a colour scale
 MAX_PLATE_LEGEND = 10
 #: outliers labelled per panel (the most extreme ones)
@@ -24,10 +26,16 @@ def _shown(frame: pd.DataFrame, max_points: int, seed: int) -> pd.DataFrame:
 
 
 def _marker(n_points: int, size: float, alpha: float) -> dict:
-    """Scatter style: as given for a few hundred points, smaller and lighter beyond."""
+    """Scatter style: as given for a few hundred points; beyond, smaller, lighter, and
+    rasterised (thousands of vector markers make a slow, heavy PDF)."""
     if n_points <= 500:
         return {"s": size, "alpha": alpha}
-    return {"s": max(2.0, size * float(np.sqrt(500 / n_points))), "alpha": 0.5, "linewidths": 0}
+    return {
+        "s": max(2.0, size * float(np.sqrt(500 / n_points))),
+        "alpha": 0.5,
+        "linewidths": 0,
+        "rasterized": True,
+    }
 
 
 def pca(
@@ -96,7 +104,7 @@ def iqr_median(
     path,
     *,
     seed: int = 0,
-    max_points: int = MAX_POINTS,
+    max_points: int = MAX_PANEL_POINTS,
     max_labels: int = MAX_LABELS,
 ) -> None:
     """OlinkAnalyze-style IQR vs median per panel; dashed lines are the outlier limits.

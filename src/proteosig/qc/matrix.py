@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from proteosig.io.categorical import CHUNK, pairs_in_order, sorted_codes, used
+from proteosig.io.categorical import CHUNK, code_dtype, is_grid, sorted_codes, used
 
 ANNOTATION = ["assay_id", "olink_id", "uniprot", "gene_symbol", "assay", "panel"]
 
@@ -34,8 +34,12 @@ class LongColumns:
         order: tuple[str, ...] = (),
         keep: tuple[str, ...] = (),
     ):
+        from proteosig.io.tables import grid_layout
+
         self.frame = long if isinstance(long, pd.DataFrame) else None
         self.path = None if self.frame is not None else long
+        # (samples, assays) when the file says its rows are a complete sorted grid
+        self.grid = None if self.path is None else grid_layout(self.path)
         self.order, self.keep = list(order), set(keep)
         self.pending: dict = {}
         self.kept: dict[str, pd.Series] = {}
@@ -104,6 +108,28 @@ def _chunk_flags(values: pd.Series, start: int, stop: int) -> np.ndarray:
     return np.where(np.isnan(as_float), -1, as_float != 0).astype(np.int8)
 
 
+class _Tiled:
+    """``np.tile(values, times)``, built chunk by chunk when sliced (never in full)."""
+
+    def __init__(self, values: np.ndarray, times: int):
+        self.values, self.times = values, times
+
+    def __len__(self) -> int:
+        return len(self.values) * self.times
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        start, stop, _ = rows.indices(len(self))
+        return self.values[np.arange(start, stop) % len(self.values)]
+
+
+class _Repeated(_Tiled):
+    """``np.repeat(values, times)``, built chunk by chunk when sliced."""
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        start, stop, _ = rows.indices(len(self))
+        return self.values[np.arange(start, stop) // self.times]
+
+
 @dataclass
 class Layout:
     """Sample and assay codes of a long table, and scatter helpers over them.
@@ -121,12 +147,23 @@ class Layout:
 
     @classmethod
     def of(cls, columns) -> Layout:
-        sample_codes, samples = compact_codes(columns["sample_id"])
-        assay_codes, assays = compact_codes(columns["assay_id"])
-        grid = len(sample_codes) == len(samples) * len(assays) and pairs_in_order(
-            assay_codes, sample_codes, len(samples)
-        )
-        return cls(sample_codes, assay_codes, samples, assays, grid)
+        if columns.grid is not None:  # from the parquet's metadata: no row is decoded
+            return cls(None, None, *columns.grid, grid=True)
+        sample_codes, samples = sorted_codes(columns["sample_id"])
+        assay_codes, assays = sorted_codes(columns["assay_id"])
+        # a complete, sorted grid uses every category, so needs no compaction
+        grid = is_grid(assay_codes, sample_codes, len(assays), len(samples))
+        if not grid:
+            sample_codes, samples = compact_codes(columns["sample_id"])
+            assay_codes, assays = compact_codes(columns["assay_id"])
+        labels = (pd.Index(samples.astype(str)), pd.Index(assays.astype(str)))
+        return cls(sample_codes, assay_codes, *labels, grid)
+
+    def __post_init__(self):
+        if self.sample_codes is None:  # a grid: the codes follow from the row number
+            n_samples, n_assays = len(self.samples), len(self.assays)
+            self.sample_codes = _Tiled(np.arange(n_samples, dtype=code_dtype(n_samples)), n_assays)
+            self.assay_codes = _Repeated(np.arange(n_assays, dtype=code_dtype(n_assays)), n_samples)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -268,30 +305,61 @@ def sample_panel_tables(columns: LongColumns, layout: Layout) -> tuple[pd.DataFr
         [labels.index(p) for p in panels] + [labels.index("NA") if "NA" in labels else -1]
     )
     n_samples, n_labels = len(layout.samples), len(labels)
-    n_rows = len(panel_codes)
     warned_rows = _flags(columns["qc_warning"])
-    flags = np.zeros(n_samples * n_labels, dtype=bool)
-    for start in range(0, n_rows, CHUNK):
-        key = layout.pair_keys(start, start + CHUNK, panel_codes, position, n_labels)
-        flags[key[(key >= 0) & warned_rows[start : start + CHUNK]]] = True
-    del warned_rows
+    plate_codes, plate_names = sorted_codes(columns["plate"])
+    tables = None
+    if layout.grid:
+        tables = _grid_tables(layout, panel_codes, position, n_labels, warned_rows, plate_codes)
+    if tables is None:
+        tables = _row_tables(layout, panel_codes, position, n_labels, warned_rows, plate_codes)
+    flags, plate = tables
     qc_warning = pd.DataFrame(
         flags.reshape(n_samples, n_labels), index=layout.samples, columns=labels
     )
-    plate_codes, plate_names = sorted_codes(columns["plate"])
+    plates = _plate_table(plate, plate_names, layout.samples, labels)
+    return qc_warning, plates
+
+
+def _grid_tables(layout, panel_codes, position, n_labels, warned_rows, plate_codes):
+    """Per (sample, panel label): any warning and the plate, on a complete sorted grid
+    with one panel per assay: whole assays x samples blocks, no per-row keys. None when
+    an assay has several panels, or a sample several plates on one panel."""
+    n_samples, n_assays = layout.shape
+    panels = panel_codes.reshape(n_assays, n_samples)
+    if not (panels == panels[:, :1]).all():
+        return None
+    label_of = position[panels[:, 0]]
+    warned = warned_rows.reshape(n_assays, n_samples)
+    plates = plate_codes.reshape(n_assays, n_samples)
+    flags = np.zeros((n_samples, n_labels), dtype=bool)
+    plate = np.full((n_samples, n_labels), -1, dtype=np.int64)
+    for label in np.unique(label_of):
+        members = np.flatnonzero(label_of == label)
+        flags[:, label] = warned[members].any(axis=0)
+        block = plates[members]
+        if not (block == block[:1]).all():
+            return None
+        plate[:, label] = block[0]
+    return flags.reshape(-1), plate.reshape(-1)
+
+
+def _row_tables(layout, panel_codes, position, n_labels, warned_rows, plate_codes):
+    """The same from per-row (sample, panel label) keys, for any long table."""
+    n_rows = len(panel_codes)
+    flags = np.zeros(len(layout.samples) * n_labels, dtype=bool)
+    plate = np.full(len(flags), -1, dtype=np.int64)
     # One plate per sample and panel, as Olink runs them: any row's plate is the first
     # row's, checked in a second pass; otherwise the first rows are found exactly.
-    plate = np.full(n_samples * n_labels, -1, dtype=np.int64)
     for start in range(0, n_rows, CHUNK):
         key = layout.pair_keys(start, start + CHUNK, panel_codes, position, n_labels)
+        flags[key[(key >= 0) & warned_rows[start : start + CHUNK]]] = True
         plate[key[key >= 0]] = plate_codes[start : start + CHUNK][key >= 0]
     for start in range(0, n_rows, CHUNK):
         key = layout.pair_keys(start, start + CHUNK, panel_codes, position, n_labels)
         if (plate[key[key >= 0]] != plate_codes[start : start + CHUNK][key >= 0]).any():
             plate = _first_plates(layout, panel_codes, position, n_labels, plate_codes)
             break
-    plates = _plate_table(plate, plate_names, layout.samples, labels)
-    return qc_warning, plates
+    return flags, plate
 
 
 def _first_plates(layout, panel_codes, position, n_labels, plate_codes) -> np.ndarray:
@@ -324,25 +392,34 @@ def _plate_table(plate: np.ndarray, names: pd.Index, samples: pd.Index, labels: 
 def sample_npx(long: str | Path, *, max_samples: int) -> pd.DataFrame:
     """sample_id, plate and npx rows of at most ``max_samples`` samples, chosen as
     ``plotting.qc.npx_by_plate`` chooses them (evenly along the plate order, each sample
-    with the plate of its first row), streamed from the long parquet: the figure needs
-    a few hundred thousand values, not a 150-million-row table."""
-    import pyarrow.parquet as pq
-
-    handle = pq.ParquetFile(long)
-    firsts = []
-    seen = pd.Index([])
-    for batch in handle.iter_batches(batch_size=1 << 20, columns=["sample_id", "plate"]):
-        part = batch.to_pandas().drop_duplicates("sample_id")
-        part = part[~part["sample_id"].isin(seen)]
-        if len(part):
-            firsts.append(part.astype(object))
-            seen = seen.append(pd.Index(part["sample_id"].astype(object)))
-    per_sample = pd.concat(firsts, ignore_index=True).sort_values(["plate", "sample_id"])
-    if len(per_sample) > max_samples:
-        step = len(per_sample) / max_samples
-        per_sample = per_sample.iloc[(np.arange(max_samples) * step).astype(int)]
-    chosen = [str(s) for s in per_sample["sample_id"]]
-    table = pq.read_table(
-        long, columns=["sample_id", "plate", "npx"], filters=[("sample_id", "in", chosen)]
-    )
-    return table.to_pandas().astype({"sample_id": "string", "plate": "string"})
+    with the plate of its first row), from the long parquet: the figure needs a few
+    hundred thousand values, not a 150-million-row table. Every row of a chosen sample
+    carries that sample's first plate, all the figure reads of it."""
+    columns = LongColumns(long, order=("sample_id", "assay_id", "plate", "npx"))
+    try:
+        layout = Layout.of(columns)
+        n_samples, n_assays = layout.shape
+        if layout.grid:  # a sample's first row is in the first assay's block
+            first = np.arange(n_samples, dtype=np.int64)
+        else:
+            first = first_positions(np.asarray(layout.sample_codes), n_samples)
+        plate_codes, plate_names = sorted_codes(columns["plate"])
+        plate_of = np.append(np.asarray(plate_names, dtype=object), None)[plate_codes[first]]
+        del plate_codes
+        per_sample = pd.DataFrame({"sample_id": layout.samples, "plate": plate_of})
+        per_sample = per_sample.astype("string").sort_values(["plate", "sample_id"])
+        if len(per_sample) > max_samples:
+            step = len(per_sample) / max_samples
+            per_sample = per_sample.iloc[(np.arange(max_samples) * step).astype(int)]
+        chosen = layout.samples.get_indexer(per_sample["sample_id"])
+        if layout.grid:
+            rows = (np.arange(n_assays)[:, None] * n_samples + np.sort(chosen)).ravel()
+        else:
+            rows = np.flatnonzero(np.isin(layout.sample_codes, chosen))
+        codes = np.asarray(layout.sample_codes[rows]) if not layout.grid else (rows % n_samples)
+        npx = columns["npx"].to_numpy()[rows]
+    finally:
+        columns.close()
+    ids = layout.samples[codes]
+    plates = pd.Series(plate_of[codes], dtype="string")
+    return pd.DataFrame({"sample_id": pd.array(ids, dtype="string"), "plate": plates, "npx": npx})
