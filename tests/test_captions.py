@@ -8,7 +8,7 @@ import pickle
 import pytest
 from jinja2 import Environment
 
-from proteosig.captions import MissingNumber, ResultNumbers
+from proteosig.captions import MissingNumber, ResultNumbers, ResultTable, ResultTables
 
 
 def render(template: str, numbers: ResultNumbers) -> str:
@@ -59,3 +59,48 @@ def test_lazy_until_a_caption_asks(tmp_path):
     copy = pickle.loads(pickle.dumps(numbers))
     (tmp_path / "later.json").write_text('{"total": 7}')
     assert copy["total"] == 7 and "total" in copy and dict(copy.items()) == {"total": 7}
+
+
+@pytest.fixture
+def ranked(tmp_path):
+    path = tmp_path / "MDD_vs_HC.tsv"
+    path.write_text("drug\trank\treversal_score\tsignificant\nA\t1\t0.25\tTrue\nB\t2\t-0.5\tFalse\n")
+    return ResultTables({"MDD_vs_HC": path})
+
+
+def test_caption_reads_table_rows_with_their_types(ranked):
+    text = render(
+        "{% set top = snakemake.params.numbers['MDD_vs_HC'].rows[0] %}"
+        "{{ top.drug }} #{{ top['rank'] }} {{ '%.2f'|format(top.reversal_score) }}"
+        "{{ ' *' if top.significant }};"
+        "{% for row in snakemake.params.numbers['MDD_vs_HC'].where(significant=False) %}"
+        " {{ row.drug }} {{ '%+.1f'|format(row.reversal_score) }}{% endfor %}",
+        ranked,
+    )
+    assert text == "A #1 0.25 *; B -0.5"
+
+
+def test_a_column_or_table_the_run_did_not_write_stops_the_caption(ranked, tmp_path):
+    with pytest.raises(MissingNumber, match="no column 'fdr'; it has: 'drug', 'rank'"):
+        render("{{ snakemake.params.numbers['MDD_vs_HC'].rows[0].fdr }}", ranked)
+    with pytest.raises(MissingNumber, match="no table for 'PSO_vs_HC'"):
+        render("{{ snakemake.params.numbers['PSO_vs_HC'].rows[0].drug }}", ranked)
+    missing = ResultTable(tmp_path / "none.tsv")
+    with pytest.raises(MissingNumber, match="run the workflow"):
+        render("{{ snakemake.params.numbers.rows[0].drug }}", missing)
+
+
+def test_tables_are_read_at_report_time_not_pickled(tmp_path):
+    table = ResultTable(tmp_path / "later.tsv")
+    assert repr(table) == f"ResultTable({str(tmp_path / 'later.tsv')!r})"
+    copy = pickle.loads(pickle.dumps(table))
+    (tmp_path / "later.tsv").write_text("a\tb\n1\tx\n")
+    assert [dict(row) for row in copy] == [{"a": 1, "b": "x"}] and len(copy) == 1
+
+
+def test_rows_below_a_threshold_skip_blank_and_nan(tmp_path):
+    path = tmp_path / "gsea.tsv"
+    path.write_text("set\tfdr_q\nA\t0.01\nB\t\nC\tnan\nD\t0.2\nE\t0.049\n")
+    assert [row.set for row in ResultTable(path).below("fdr_q", 0.05)] == ["A", "E"]
+    blank = ResultTable(path).rows[1]
+    assert render("{{ '%.3g'|format(snakemake.params.numbers.fdr_q) }}", blank) == "nan"

@@ -12,9 +12,17 @@ time. In a rule::
 
 and in its caption ``{{ snakemake.params.numbers.contrasts[snakemake.wildcards.contrast].up }}``.
 
-Snakemake leaves objects of this kind out of its params-changed check, so adding one never
-reruns a job. A number the file does not hold stops the report with an error instead of
-rendering as an empty string (Jinja's default for a missing key).
+Result tables (TSV) are quoted the same way through :class:`ResultTable` (one file) and
+:class:`ResultTables` (one file per key, e.g. per contrast)::
+
+    params:
+        ranked=ResultTables({c: f"{RESULTS}/reversal/{c}.tsv" for c in CONTRASTS}),
+
+    {% set top = snakemake.params.ranked["MDD_vs_HC"].rows[0] %}{{ top.drug }}
+
+Snakemake leaves objects of these kinds out of its params-changed check, so adding one
+never reruns a job. A number or column the file does not hold stops the report with an
+error instead of rendering as an empty string (Jinja's default for a missing key).
 """
 
 from __future__ import annotations
@@ -72,3 +80,109 @@ class ResultNumbers:
     def __repr__(self) -> str:
         # shown in job logs and the report's params: never read the file for it
         return f"ResultNumbers({self.path!r})"
+
+
+def _typed(text: str):
+    """A TSV cell as the number, flag or text it holds (captions format numbers); a blank
+    or NA cell is NaN, so a number format prints 'nan' instead of failing the report."""
+    if text in ("", "NA", "NaN", "nan"):
+        return float("nan")
+    if text in ("True", "False"):
+        return text == "True"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+class _Row(dict):
+    """One table row; a column the table lacks raises MissingNumber (not KeyError)."""
+
+    def __init__(self, values: dict, where: str):
+        super().__init__(values)
+        self._where = where
+
+    def __getitem__(self, column):
+        if column not in self:
+            raise MissingNumber(
+                f"{self._where} has no column {column!r}; it has: " + ", ".join(map(repr, self))
+            )
+        return super().__getitem__(column)
+
+    def __getattr__(self, column):
+        if column.startswith("_"):
+            raise AttributeError(column)
+        return self[column]
+
+
+class ResultTable:
+    """Read-only, lazily loaded rows of a result TSV (see module doc)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._rows: list[_Row] | None = None
+
+    @property
+    def rows(self) -> list[_Row]:
+        if self._rows is None:
+            import csv
+
+            try:
+                with open(self.path, newline="", encoding="utf-8") as handle:
+                    records = list(csv.DictReader(handle, delimiter="\t"))
+            except FileNotFoundError:
+                raise MissingNumber(
+                    f"{self.path} does not exist: run the workflow before building the report"
+                ) from None
+            self._rows = [
+                _Row({k: _typed(v) for k, v in record.items()}, self.path) for record in records
+            ]
+        return self._rows
+
+    def where(self, **equal) -> list[_Row]:
+        """Rows whose columns equal the given values, in file order."""
+        return [row for row in self.rows if all(row[k] == v for k, v in equal.items())]
+
+    def below(self, column: str, threshold: float) -> list[_Row]:
+        """Rows whose ``column`` is a number below ``threshold`` (blank and NaN are not)."""
+        return [
+            row
+            for row in self.rows
+            if isinstance(row[column], (int, float)) and row[column] < threshold
+        ]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getstate__(self):
+        return {"path": self.path, "_rows": None}  # pickled into job scripts: never the rows
+
+    def __repr__(self) -> str:
+        return f"ResultTable({self.path!r})"
+
+
+class ResultTables:
+    """:class:`ResultTable` per key (contrast, signature), in the given order."""
+
+    def __init__(self, paths: dict):
+        self.paths = {key: str(path) for key, path in paths.items()}
+        self._tables = {key: ResultTable(path) for key, path in self.paths.items()}
+
+    def __getitem__(self, key) -> ResultTable:
+        if key not in self._tables:
+            raise MissingNumber(f"no table for {key!r}; there are: " + ", ".join(self._tables))
+        return self._tables[key]
+
+    def __iter__(self):
+        return iter(self._tables)
+
+    def items(self):
+        return list(self._tables.items())
+
+    def __repr__(self) -> str:
+        return f"ResultTables({self.paths!r})"

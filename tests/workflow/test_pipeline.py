@@ -154,17 +154,3 @@ def test_two_runs_give_identical_tables(tmp_path):
     for table in tables:
         first, second = (outputs[0] / table).read_bytes(), (outputs[1] / table).read_bytes()
         assert first == second, f"{table} differs between runs"
-
-
-def test_real_gisby_example_config_runs_end_to_end(tmp_path):
-    import shutil
-
-    for name in ("config", "resources"):
-        shutil.copytree(REPO / name, tmp_path / name)
-    result = snakemake(tmp_path, tmp_path / "config" / "examples" / "gisby_serum.yaml")
-    assert result.returncode == 0, result.stderr[-3000:]
-    qc = yaml.safe_load((tmp_path / "results" / "qc" / "qc_summary.json").read_text())
-    assert qc["samples_in"] == 63 and qc["assays_kept"] == 436
-    summary = pd.read_csv(tmp_path / "results" / "differential" / "summary.tsv", sep="\t")
-    assert summary["contrast"].tolist() == ["POSITIVE_vs_NEGATIVE"]
-    assert summary.loc[0, "tested"] == 436

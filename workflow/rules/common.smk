@@ -4,6 +4,7 @@ import json
 import sys
 from pathlib import Path
 
+from proteosig.captions import ResultNumbers, ResultTable, ResultTables
 from proteosig.config import (
     check_input_files,
     load_schema,

@@ -1,5 +1,3 @@
-from proteosig.captions import ResultNumbers
-
 # Key numbers of the stage (DEPs per contrast, what the heatmap shows), quoted by captions.
 DEP_NUMBERS = f"{RESULTS}/differential/summary.json"
 

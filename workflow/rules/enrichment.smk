@@ -142,5 +142,11 @@ rule enrichment_figures:
         contrasts=CONTRASTS,
         groups=analysis_groups(),
         control_group=config["samples"]["control_group"],
+        # read by the captions, at --report time only
+        axes=ResultTables(
+            {c: f"{RESULTS}/enrichment/gsva_differential/{c}.tsv" for c in CONTRASTS}
+        ),
+        gsea=ResultTables({c: f"{RESULTS}/enrichment/gsea/{c}.tsv" for c in CONTRASTS}),
+        ora=ResultTables({c: f"{RESULTS}/enrichment/ora/{c}.tsv" for c in CONTRASTS}),
     script:
         "../scripts/enrichment_figures.py"

@@ -56,5 +56,7 @@ rule qc_figures:
         control_group=config["samples"]["control_group"],
         groups=config["samples"]["groups"],
         seed=config["seed"],
+        # read by the captions, at --report time only
+        qc_numbers=ResultNumbers(f"{RESULTS}/qc/qc_summary.json"),
     script:
         "../scripts/qc_figures.py"

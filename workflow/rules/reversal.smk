@@ -149,5 +149,7 @@ rule reversal_figures:
         contrasts=CONTRASTS,
         groups=analysis_groups(),
         control_group=config["samples"]["control_group"],
+        # read by the caption, at --report time only
+        ranked=ResultTables({c: f"{RESULTS}/reversal/{c}.tsv" for c in CONTRASTS}),
     script:
         "../scripts/reversal_figures.py"

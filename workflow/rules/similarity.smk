@@ -147,5 +147,9 @@ rule similarity_figures:
         signatures=SIGNATURES,
         groups=analysis_groups(),
         control_group=config["samples"]["control_group"],
+        # read by the captions, at --report time only
+        similarity=ResultTable(rules.similarity_signatures.output[0]),
+        overlap=ResultTable(rules.similarity_overlap.output[0]),
+        fractions=ResultTable(rules.similarity_patients.output.fractions),
     script:
         "../scripts/similarity_figures.py"
