@@ -15,6 +15,7 @@ rule differential_fit:
         f"{LOGS}/differential_fit.log",
     benchmark:
         f"{BENCH}/differential_fit.tsv"
+    priority: 30  # every later stage waits for the model
     conda:
         ENV
     resources:
@@ -56,6 +57,7 @@ rule differential_table:
         f"{LOGS}/differential_table_{{contrast}}.log",
     benchmark:
         f"{BENCH}/differential_table_{{contrast}}.tsv"
+    priority: 30  # every later stage waits for the tables
     conda:
         ENV
     resources:
@@ -90,6 +92,7 @@ rule differential_summary:
         f"{LOGS}/differential_summary.log",
     benchmark:
         f"{BENCH}/differential_summary.tsv"
+    priority: 10  # figures: the longest leaf jobs, started as soon as ready
     conda:
         ENV
     resources:

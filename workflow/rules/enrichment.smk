@@ -11,6 +11,7 @@ rule enrichment_sets:
         f"{LOGS}/enrichment_sets.log",
     benchmark:
         f"{BENCH}/enrichment_sets.tsv"
+    priority: 30  # unblocks GSVA, GSEA and ORA
     conda:
         ENV
     params:
@@ -31,9 +32,12 @@ rule enrichment_scores:
         f"{LOGS}/enrichment_scores.log",
     benchmark:
         f"{BENCH}/enrichment_scores.tsv"
+    priority: 20  # unblocks the axis tests and axis similarity
     conda:
         ENV
-    threads: 2
+    # GSVA's protein blocks on 2 cores from 100 MB (10,000 samples: 230 MB); below, a
+    # 2-thread job would wait for both cores while 1-thread jobs could run beside it
+    threads: lambda wildcards, input: 2 if input.size_mb >= 100 else 1
     params:
         scoring=section(
             "enrichment",
@@ -61,6 +65,7 @@ rule enrichment_score_differential:
         f"{LOGS}/enrichment_score_differential.log",
     benchmark:
         f"{BENCH}/enrichment_score_differential.tsv"
+    priority: 15  # enrichment_figures, a long job, waits for these
     conda:
         ENV
     params:
@@ -94,6 +99,7 @@ rule enrichment_gsea:
         f"{LOGS}/enrichment_gsea_{{contrast}}.log",
     benchmark:
         f"{BENCH}/enrichment_gsea_{{contrast}}.tsv"
+    priority: 15  # enrichment_figures, a long job, waits for these
     conda:
         ENV
     params:
@@ -114,6 +120,7 @@ rule enrichment_ora:
         f"{LOGS}/enrichment_ora_{{contrast}}.log",
     benchmark:
         f"{BENCH}/enrichment_ora_{{contrast}}.tsv"
+    priority: 15  # enrichment_figures, a long job, waits for these
     conda:
         ENV
     params:
@@ -136,6 +143,7 @@ rule enrichment_figures:
         f"{LOGS}/enrichment_figures.log",
     benchmark:
         f"{BENCH}/enrichment_figures.tsv"
+    priority: 10  # figures: the longest leaf jobs, started as soon as ready
     conda:
         ENV
     params:

@@ -48,6 +48,7 @@ rule qc_figures:
         f"{LOGS}/qc_figures.log",
     benchmark:
         f"{BENCH}/qc_figures.tsv"
+    priority: 10  # figures: the longest leaf jobs, started as soon as ready
     conda:
         ENV
     resources:

@@ -43,6 +43,7 @@ rule reversal_signatures:
         f"{LOGS}/reversal_signatures.log",
     benchmark:
         f"{BENCH}/reversal_signatures.tsv"
+    priority: 20  # unblocks every reversal job
     conda:
         ENV
     params:
@@ -67,6 +68,7 @@ rule reversal_contrast:
         f"{LOGS}/reversal_{{contrast}}.log",
     benchmark:
         f"{BENCH}/reversal_{{contrast}}.tsv"
+    priority: 15  # reversal_figures, the longest job, waits for these
     conda:
         ENV
     params:
@@ -94,6 +96,7 @@ rule reversal_subgroup:
         f"{LOGS}/reversal_subgroup_{{subgroup}}.log",
     benchmark:
         f"{BENCH}/reversal_subgroup_{{subgroup}}.tsv"
+    priority: 15  # reversal_figures, the longest job, waits for these
     conda:
         ENV
     params:
@@ -116,6 +119,7 @@ rule reversal_patients:
         f"{LOGS}/reversal_patients.log",
     benchmark:
         f"{BENCH}/reversal_patients.tsv"
+    priority: 15  # reversal_figures, the longest job, waits for these
     conda:
         ENV
     params:
@@ -143,6 +147,7 @@ rule reversal_figures:
         f"{LOGS}/reversal_figures.log",
     benchmark:
         f"{BENCH}/reversal_figures.tsv"
+    priority: 10  # figures: the longest leaf jobs, started as soon as ready
     conda:
         ENV
     params:

@@ -85,6 +85,7 @@ rule similarity_patients:
         f"{LOGS}/similarity_patients.log",
     benchmark:
         f"{BENCH}/similarity_patients.tsv"
+    priority: 20  # the subgroup contrasts and reversal wait for it
     conda:
         ENV
     params:
@@ -113,6 +114,7 @@ rule similarity_subgroup:
         f"{LOGS}/similarity_subgroup_{{subgroup}}.log",
     benchmark:
         f"{BENCH}/similarity_subgroup_{{subgroup}}.tsv"
+    priority: 20  # the subgroup's reversal waits for it
     conda:
         ENV
     params:
@@ -141,6 +143,7 @@ rule similarity_figures:
         f"{LOGS}/similarity_figures.log",
     benchmark:
         f"{BENCH}/similarity_figures.tsv"
+    priority: 10  # figures: the longest leaf jobs, started as soon as ready
     conda:
         ENV
     params:

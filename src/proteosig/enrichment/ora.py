@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
+from proteosig import hypergeom
 from proteosig.differential.table import adjust_bh
 
 
@@ -41,7 +40,7 @@ def over_representation(
     k = np.array([len(o) for o in overlaps])
     # one vectorised call: P(X >= k) for X ~ Hypergeometric(universe, set size, DEPs)
     p = np.where(
-        (size > 0) & (n_hits > 0), stats.hypergeom.sf(k - 1, n_universe, size, n_hits), 1.0
+        (size > 0) & (n_hits > 0), hypergeom.sf(k - 1, n_universe, size, n_hits), 1.0
     )
     expected = size * n_hits / n_universe if n_universe else np.full(len(names), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -55,10 +55,14 @@ def save(fig, png_path: str | Path) -> None:
     """Write the PNG and the PDF beside it (same stem); PDF without a creation date."""
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png_path, bbox_inches="tight", metadata={"Software": None})
+    # The tight box once for both files: with bbox_inches="tight" every savefig lays the
+    # figure out and measures all its text again, about a third of the figure jobs' time.
+    fig.draw_without_rendering()
+    tight = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+    fig.savefig(png_path, bbox_inches=tight, metadata={"Software": None})
     fig.savefig(
         png_path.with_suffix(".pdf"),
-        bbox_inches="tight",
+        bbox_inches=tight,
         metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
     )
     plt.close(fig)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from proteosig import hypergeom
 from proteosig.errors import InputError
 
 REQUIRED = ("assay_id", "gene_symbol", "logFC", "P.Value", "significant")
@@ -69,7 +69,7 @@ def dep_overlap(table_a: pd.DataFrame, table_b: pd.DataFrame, *, names: tuple[st
         "expected_shared": n_a * n_b / len(universe) if len(universe) else np.nan,
         "jaccard": n_shared / union if union else np.nan,
         "concordance": int(same.sum()) / n_shared if n_shared else np.nan,
-        "hypergeom_p": float(stats.hypergeom.sf(n_shared - 1, len(universe), n_a, n_b))
+        "hypergeom_p": float(hypergeom.sf(n_shared - 1, len(universe), n_a, n_b))
         if len(universe)
         else np.nan,
         "shared_proteins": ";".join(sorted(label)),
