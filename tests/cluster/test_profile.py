@@ -7,7 +7,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -38,15 +40,39 @@ def test_profile_names_only_existing_rules():
     assert not unknown, f"profile names rules that do not exist: {sorted(unknown)}"
 
 
-def test_profile_resources_are_positive_for_every_attempt():
+def _evaluate(expression, input_mb: float, attempt: int):
+    """A profile resource as Snakemake evaluates it for a job (input, attempt in scope)."""
+    return eval(str(expression), {}, {"input": SimpleNamespace(size_mb=input_mb),
+                                      "attempt": attempt})  # fmt: skip
+
+
+def test_profile_resources_are_positive_for_every_attempt_and_size():
     profile = _profile()
     defaults = profile["default-resources"]
     assert {"mem_mb", "runtime"} <= set(defaults), "new rules need a fallback"
     for rule, resources in profile["set-resources"].items():
         for name in ("mem_mb", "runtime"):
-            for attempt in (1, 2):
-                value = eval(str(resources[name]), {}, {"attempt": attempt})
-                assert isinstance(value, int) and value > 0, (rule, name, attempt)
+            for input_mb in (0.0, 0.5, 120.0, 900.0):
+                values = [_evaluate(resources[name], input_mb, attempt) for attempt in (1, 2)]
+                assert all(isinstance(v, int) and v > 0 for v in values), (rule, name, input_mb)
+                assert values[1] >= 2 * values[0] - 1, (rule, name, "a retry gets twice as much")
+
+
+def test_profile_covers_measured_peaks_from_demo_to_biobank():
+    """Every job's first attempt asks for 1.25x the peak memory and 3x the wall time
+    measured at its input size, on the demo and on the 10,000- and 50,000-sample cohorts
+    (benchmarks/scale.py; tests/cluster/measured_peaks.tsv)."""
+    resources = _profile()["set-resources"]
+    peaks = pd.read_csv(Path(__file__).with_name("measured_peaks.tsv"), sep="\t", comment="#")
+    assert {"demo", "50000"} <= set(peaks["cohort"].astype(str))
+    assert set(peaks["rule"]) >= set(resources) - {"reversal_empirical", "reversal_subgroup",
+                                                   "similarity_subgroup"}  # fmt: skip
+    for row in peaks.itertuples():
+        asked = _evaluate(resources[row.rule]["mem_mb"], row.input_mb, 1)
+        assert asked >= 1.25 * row.peak_mb, (row.rule, row.cohort, asked, row.peak_mb)
+        # time: 3x the wall time measured on 2 shared cores (cluster cores may be slower)
+        minutes = _evaluate(resources[row.rule]["runtime"], row.input_mb, 1)
+        assert minutes * 60 >= 3 * row.wall_s, (row.rule, row.cohort, minutes, row.wall_s)
 
 
 def test_profile_threads_match_the_rules():
@@ -84,8 +110,13 @@ def test_dry_run_with_the_profile_plans_every_rule(tmp_path):
     checked = 0
     for rule, resources in blocks:
         if rule in profile["set-resources"]:
-            expected = eval(str(profile["set-resources"][rule]["mem_mb"]), {}, {"attempt": 1})
-            assert f"mem_mb={expected}," in resources, (rule, resources)
+            expression = str(profile["set-resources"][rule]["mem_mb"])
+            asked = re.search(r"mem_mb=(\d+|<TBD>),", resources).group(1)
+            least = _evaluate(expression, 0.0, 1)
+            if "input" in expression:  # sized from inputs: known once they exist
+                assert asked == "<TBD>" or int(asked) >= least, (rule, resources)
+            else:
+                assert asked == str(least), (rule, resources)
             checked += 1
     assert checked >= 10, out[-2000:]
 
