@@ -106,6 +106,30 @@ def test_planted_reversal_is_found_and_ranked_first():
     assert out.loc["reverser", "dep_reversed_pct"] == pytest.approx(expected)
 
 
+def test_each_null_draws_independently_of_the_others_sizes():
+    # more protein-label permutations must not change the sample-label null or bootstrap
+    rng = np.random.default_rng(3)
+    matrix, samples = _study(rng)
+    matrix.loc[samples["group"].eq("D").to_numpy(), matrix.columns[:10]] += 0.5
+    weights = pd.DataFrame(0.0, index=["a", "b"], columns=matrix.columns)
+    weights.loc["a", matrix.columns[:8]] = -1.0
+    weights.loc["b", matrix.columns[40:48]] = -1.0
+    info = pd.DataFrame({"drug": weights.index, "signature_kind": "mechanism"})
+
+    def run(gene_permutations):
+        return score_contrast(
+            _table(matrix, samples), weights, info, matrix=matrix, samples=samples,
+            groups=("D", "HC"), group_levels=["HC", "D"], covariates=["age"], seed=1,
+            settings=ReversalSettings(gene_permutations=gene_permutations,
+                                      label_permutations=49, bootstrap=10),
+        ).set_index("drug")  # fmt: skip
+
+    few, many = run(99), run(399)
+    pd.testing.assert_series_equal(few["p_label"], many["p_label"])
+    pd.testing.assert_series_equal(few["top3_fraction"], many["top3_fraction"])
+    assert not few["p_gene"].equals(many["p_gene"])  # the changed null did change
+
+
 @pytest.mark.parametrize("rank_by", ["correlation", "connectivity"])
 def test_gene_null_is_calibrated(rank_by):
     """No disease effect: the protein-label p-values of random drugs are uniform."""

@@ -122,6 +122,23 @@ def test_same_seed_same_result():
     assert not np.array_equal(first["null_distribution"], other["null_distribution"])
 
 
+def test_each_null_draws_independently_of_the_others_sizes():
+    # changing one null's size (a setting a user reruns with) must not move the others
+    matrix, samples = _planted(shared=True, seed=9)
+    args = {"baseline": "split_controls", "seed": 4}
+    base = signature_similarity(matrix, samples, **KW, **args, n_permutations=50,
+                                n_bootstrap=20, n_splits=5)  # fmt: skip
+    more = signature_similarity(matrix, samples, **KW, **args, n_permutations=80,
+                                n_bootstrap=20, n_splits=5)  # fmt: skip
+    np.testing.assert_array_equal(base["bootstrap_distribution"], more["bootstrap_distribution"])
+    np.testing.assert_array_equal(base["split_controls_distribution"],
+                                  more["split_controls_distribution"])  # fmt: skip
+    np.testing.assert_array_equal(base["null_distribution"], more["null_distribution"][:50])
+    fewer = signature_similarity(matrix, samples, **KW, **args, n_permutations=50,
+                                 n_bootstrap=10, n_splits=5)  # fmt: skip
+    np.testing.assert_array_equal(base["null_distribution"], fewer["null_distribution"])
+
+
 def test_batched_refits_equal_single_refits():
     """The permutation null's batched path gives the single-refit values."""
     rng = np.random.default_rng(9)

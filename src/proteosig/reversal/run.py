@@ -31,7 +31,7 @@ from proteosig.differential.table import adjust_bh
 from proteosig.errors import InputError
 from proteosig.progress import Progress
 from proteosig.reversal.scores import connectivity, dep_reversal, reversal_correlation
-from proteosig.similarity.signatures import _Refitter, bootstrap_counts
+from proteosig.similarity.signatures import _Refitter, bootstrap_counts, independent_streams
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,9 @@ def score_contrast(
         return -connectivity(w, t_rows)
 
     observed = score(t, logfc)[0]
-    rng = np.random.default_rng(seed)
+    gene_rng, label_rng, bootstrap_rng = independent_streams(seed, 3)
 
-    order = np.argsort(rng.random((settings.gene_permutations, len(assays))), axis=1)
+    order = np.argsort(gene_rng.random((settings.gene_permutations, len(assays))), axis=1)
     null = score(t[order], logfc[order])
     p_gene = (1 + np.sum(null >= observed[None, :] - 1e-12, axis=0)) / (
         1 + settings.gene_permutations
@@ -138,14 +138,14 @@ def score_contrast(
         pool = np.flatnonzero(np.isin(codes, (case, reference)))
         permutations = np.tile(codes, (settings.label_permutations, 1))
         for i in range(settings.label_permutations):  # drawn one by one, as before batching
-            permutations[i, pool] = codes[rng.permutation(pool)]
+            permutations[i, pool] = codes[label_rng.permutation(pool)]
         null_label = refits(permutations, f"{groups[0]} vs {groups[1]}: sample-label null")
         p_label = (1 + np.sum(null_label >= observed[None, :] - 1e-12, axis=0)) / (
             1 + settings.label_permutations
         )
         if progress:
             progress("sample-label null done")
-        counts = bootstrap_counts(rng, codes, settings.bootstrap)
+        counts = bootstrap_counts(bootstrap_rng, codes, settings.bootstrap)
         boot = refits(
             np.tile(codes, (settings.bootstrap, 1)),
             f"{groups[0]} vs {groups[1]}: bootstrap",

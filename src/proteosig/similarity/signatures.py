@@ -370,6 +370,13 @@ def _group_sizes(codes: np.ndarray, weights, n_codes: int) -> np.ndarray:
     return totals.reshape(n_rep, n_codes)
 
 
+def independent_streams(seed: int, n: int) -> list[np.random.Generator]:
+    """``n`` generators from one seed whose draws do not depend on each other (NumPy's
+    ``SeedSequence.spawn``): each null gets its own, so that changing how many permutations
+    one null draws leaves the others' draws, and their results, unchanged."""
+    return [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(n)]
+
+
 def bootstrap_counts(rng: np.random.Generator, codes: np.ndarray, n: int) -> np.ndarray:
     """n x samples: how often each sample is drawn when resampling within its group."""
     members = [np.flatnonzero(codes == c) for c in np.unique(codes)]
@@ -482,7 +489,7 @@ def signature_similarity(
     observed = similarity_metrics(table_a["logFC"], table_b["logFC"], table_a["t"], table_b["t"])
     value = observed[metric]
 
-    rng = np.random.default_rng(seed)
+    permutation_rng, bootstrap_rng, split_rng = independent_streams(seed, 3)
     model = _Refitter(matrix, samples, levels, formula)
     codes = model.codes
     pairs = [(1, 0), (2, 0)]
@@ -490,7 +497,7 @@ def signature_similarity(
     pool = np.flatnonzero(np.isin(codes, pooled_codes))
     permutations = np.tile(codes, (n_permutations, 1))
     for i in range(n_permutations):  # drawn one by one: the stream does not depend on batching
-        permutations[i, pool] = codes[rng.permutation(pool)]
+        permutations[i, pool] = codes[permutation_rng.permutation(pool)]
     label = f"{contrast_a} ~ {contrast_b}"
     null_values = model.metric_many(
         permutations, pairs, metric, progress=Progress(f"{label}: permutations", n_permutations)
@@ -499,7 +506,7 @@ def signature_similarity(
     p_value = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
     null_low, null_high = _quantiles(null_values)
 
-    counts = bootstrap_counts(rng, codes, n_bootstrap)
+    counts = bootstrap_counts(bootstrap_rng, codes, n_bootstrap)
     boot = model.metric_many(
         np.tile(codes, (n_bootstrap, 1)), pairs, metric, weights=counts,
         progress=Progress(f"{label}: bootstrap", n_bootstrap),
@@ -529,7 +536,7 @@ def signature_similarity(
         half_code = len(levels)
         splits = np.tile(codes, (n_splits, 1))
         for i in range(n_splits):
-            splits[i, rng.permutation(controls)[: controls.size // 2]] = half_code
+            splits[i, split_rng.permutation(controls)[: controls.size // 2]] = half_code
         split_values = model.metric_many(
             splits, [(1, 0), (2, half_code)], metric,
             progress=Progress(f"{label}: control splits", n_splits),
