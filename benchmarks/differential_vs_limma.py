@@ -250,6 +250,17 @@ def baselines(scratch: Path) -> tuple[float, float]:
     return py, r
 
 
+def r_run_args(folder: Path, n_proteins: int, n_samples: int, repeats: int) -> list[str]:
+    """Arguments of ``_limma_bench.R run`` (after the script): the inputs in ``folder``."""
+    return ["run", str(folder), str(n_proteins), str(n_samples), str(repeats)]
+
+
+def read_r_result(folder: Path) -> dict[str, str]:
+    """``r_result.txt`` that ``_limma_bench.R run`` writes: one ``key<TAB>value`` per line."""
+    lines = (folder / "r_result.txt").read_text().splitlines()
+    return dict(line.split("\t", 1) for line in lines)
+
+
 def read_pair(path: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
     values = np.fromfile(path, dtype="<f8")
     return values[:n], values[n:]
@@ -289,20 +300,10 @@ def bench_one(
     print(f"    ours done: {min(ours_times):.3f} s", file=sys.stderr, flush=True)
 
     _, rss_r = measure(
-        [
-            "Rscript",
-            str(R_SCRIPT),
-            "run",
-            str(folder),
-            str(n_proteins),
-            str(n_samples),
-            str(repeats),
-        ],
+        ["Rscript", str(R_SCRIPT), *r_run_args(folder, n_proteins, n_samples, repeats)],
         folder / "r.log",
     )
-    r_result = dict(
-        line.split("\t", 1) for line in (folder / "r_result.txt").read_text().splitlines()
-    )
+    r_result = read_r_result(folder)
     r_times = [float(v) for v in r_result["elapsed"].split(",")]
     r_cpu = [float(v) for v in r_result["cpu"].split(",")]
     r_peak = rss_r - base_r

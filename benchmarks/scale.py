@@ -461,17 +461,11 @@ def compare_with_limma(run: Run, workdir: Path) -> dict:
                 "Rscript",
                 "-e",
                 R_WITH_PEAK.format(script=dvl.R_SCRIPT),
-                "run",
-                str(folder),
-                str(n_proteins),
-                str(n_samples),
-                str(repeats),
+                *dvl.r_run_args(folder, n_proteins, n_samples, repeats),
             ],
             folder / "r.log",
         )
-        r_result = dict(
-            line.split("\t", 1) for line in (folder / "r_result.txt").read_text().splitlines()
-        )
+        r_result = dvl.read_r_result(folder)
         t_ours, _ = dvl.read_pair(folder / "ours_top.f64", n_proteins)
         t_r, _ = dvl.read_pair(folder / "r_top.f64", n_proteins)
         read_s = read_time(matrix_path, folder)
