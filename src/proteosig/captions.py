@@ -170,8 +170,7 @@ class ResultTables:
     """:class:`ResultTable` per key (contrast, signature), in the given order."""
 
     def __init__(self, paths: dict):
-        self.paths = {key: str(path) for key, path in paths.items()}
-        self._tables = {key: ResultTable(path) for key, path in self.paths.items()}
+        self._tables = {key: ResultTable(path) for key, path in paths.items()}
 
     def __getitem__(self, key) -> ResultTable:
         if key not in self._tables:
@@ -185,4 +184,4 @@ class ResultTables:
         return list(self._tables.items())
 
     def __repr__(self) -> str:
-        return f"ResultTables({self.paths!r})"
+        return f"ResultTables({ {key: t.path for key, t in self._tables.items()}!r})"
