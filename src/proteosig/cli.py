@@ -1,4 +1,5 @@
-"""Command line: ``proteosig simulate-demo`` (the pipeline itself runs with ``snakemake``)."""
+"""Command line: ``proteosig simulate-demo`` and ``simulate-two-runs`` (the pipeline itself
+runs with ``snakemake``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ def _simulate_demo(args: argparse.Namespace) -> None:
 
     paths = write_demo(args.out, seed=args.seed, th2_subset_fraction=args.th2_subset_fraction)
     for path in paths:
+        print(path)
+
+
+def _simulate_two_runs(args: argparse.Namespace) -> None:
+    from proteosig.simulate.two_runs import write_two_runs
+
+    for path in write_two_runs(args.demo, args.out, seed=args.seed, n_bridge=args.bridge):
         print(path)
 
 
@@ -36,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="fraction of MDD patients carrying the AD-like Th2 signature (default 0.5)",
     )
     demo.set_defaults(run=_simulate_demo)
+    two_runs = commands.add_parser(
+        "simulate-two-runs",
+        help="regenerate the SYNTHETIC two-run demo (resources/demo_two_runs) for bridging",
+        description="Split the demo cohort into two Olink runs with planted per-assay run "
+        "offsets and bridge samples measured in both. Output is byte-identical for a given "
+        "seed.",
+    )
+    two_runs.add_argument("--demo", type=Path, default=Path("resources/demo"))
+    two_runs.add_argument("--out", type=Path, default=Path("resources/demo_two_runs"))
+    two_runs.add_argument("--seed", type=int, default=20261126)
+    two_runs.add_argument("--bridge", type=int, default=12, help="bridge samples (default 12)")
+    two_runs.set_defaults(run=_simulate_two_runs)
     return parser
 
 

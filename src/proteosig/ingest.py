@@ -6,11 +6,16 @@ Steps (each a small function, so tests can reach every rule):
 3. recognise Olink control samples (plate/negative/sample controls, bridging samples)
    and set them aside;
 4. join the sample sheet and check that data, sheet and config agree.
+
+With a ``bridge`` run (config ``bridge:``), step 1 reads a second set of exports, and the
+second run is put on the first run's scale by its bridge samples
+(:mod:`proteosig.qc.bridge`) before the runs are stacked and steps 3-4 run on the whole.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +89,50 @@ class IngestResult:
     controls: pd.DataFrame  # control samples set aside: sample_id, sample_type, plate, reason
     unmapped_assays: pd.DataFrame  # assays without a gene symbol
     notes: list[str] = field(default_factory=list)
+    bridge: BridgeOutcome | None = None  # when a second run was bridged
+
+
+@dataclass(frozen=True)
+class BridgeRun:
+    """A second run to put on the scale of the first (config ``bridge:``).
+
+    ``samples``: None (every sample ID in both runs, controls left out), a list of IDs, or
+    ``{reference ID: new ID}`` for renamed bridge samples. ``settings`` is a
+    ``proteosig.qc.bridge.BridgeSettings`` (None: its defaults).
+    """
+
+    npx_paths: tuple
+    samples: list[str] | dict[str, str] | None = None
+    settings: object = None
+    labels: tuple[str, str] = ("reference run", "bridged run")
+
+    @classmethod
+    def from_config(cls, section: dict | None, npx_paths) -> BridgeRun | None:
+        """The config's ``bridge:`` section (None or no files: one run, no bridging)."""
+        if not section or not list(npx_paths):
+            return None
+        from proteosig.qc.bridge import BridgeSettings  # see bridge_runs
+
+        samples = section.get("samples")
+        if isinstance(samples, dict):
+            samples = {str(k): str(v) for k, v in samples.items()}
+        elif samples is not None:
+            samples = [str(s) for s in samples]
+        keys = ("method", "min_bridge", "drop_qc_warning", "unbridged", "keep_bridge_copy")
+        settings = BridgeSettings(**{k: section[k] for k in keys if k in section})
+        labels = tuple(section.get("labels") or ("run 1", "run 2"))
+        return cls(tuple(map(str, npx_paths)), samples, settings, labels)
+
+
+@dataclass
+class BridgeOutcome:
+    """What bridging leaves for the outputs: the adjustments and the diagnostics."""
+
+    adjustments: pd.DataFrame  # one row per assay of the bridged run
+    assays: pd.DataFrame  # per assay, bridge-sample agreement before/after
+    samples: pd.DataFrame  # per bridge pair: used or not and why, before/after
+    summary: dict
+    renamed_plates: dict[str, str]
 
 
 #: An Olink panel whose median NPX is above this is not on the NPX (log2) scale.
@@ -590,11 +639,13 @@ def ingest(
     control_sample_pattern: str | None = DEFAULT_CONTROL_PATTERN,
     allow_unmatched: bool = False,
     protein_annotation: str | Path | None = None,
+    bridge: BridgeRun | None = None,
 ) -> IngestResult:
     """Read, harmonise and check the inputs. Raises InputError on anything a user must fix.
 
     ``protein_annotation`` (wide matrices only) maps matrix columns to UniProt, gene
-    symbol, panel and LOD; see :mod:`proteosig.io.wide`.
+    symbol, panel and LOD; see :mod:`proteosig.io.wide`. ``bridge`` adds a second run,
+    bridge-normalised to the first before anything else (see :class:`BridgeRun`).
     """
     notes: list[str] = []
     if control_sample_pattern:
@@ -627,6 +678,10 @@ def ingest(
     annotation = read_protein_annotation(protein_annotation) if protein_annotation else None
     raw = read_npx_files(list(npx_paths), fmt=fmt, annotation=annotation, notes=notes)
     formats = raw.attrs["formats"]
+    new = None
+    if bridge is not None:
+        new = read_npx_files(list(bridge.npx_paths), fmt=fmt, annotation=annotation, notes=notes)
+        formats = {**formats, **new.attrs["formats"]}
     if annotation is not None and "wide" not in formats.values():
         raise InputError(
             "config",
@@ -639,8 +694,15 @@ def ingest(
         )
     wide_files = [f for f, kind in formats.items() if kind == "wide"]
     if wide_files:
-        check_wide_columns(raw, sheet, wide_files)
+        for run in (raw, new) if new is not None else (raw,):
+            check_wide_columns(run, sheet, wide_files)
     per_assay = harmonise_assays(raw, symbol_table)
+    bridged = None
+    if new is not None:
+        new_assays = harmonise_assays(new, symbol_table)
+        raw, bridged = bridge_runs(raw, new, bridge, reference_files=list(npx_paths), notes=notes)
+        del new
+        per_assay = merge_assay_descriptions(per_assay, new_assays, raw["assay_id"])
     n_rows = len(raw)
     # only the file names are needed after the split, which consumes the full frame
     sources = raw.iloc[first_rows(raw["source_file"])][["source_file"]]
@@ -715,7 +777,100 @@ def ingest(
         controls=controls,
         unmapped_assays=unmapped.reset_index(drop=True),
         notes=notes,
+        bridge=bridged,
     )
+
+
+def bridge_runs(
+    reference: pd.DataFrame,
+    new: pd.DataFrame,
+    bridge: BridgeRun,
+    *,
+    reference_files: list,
+    notes: list[str],
+) -> tuple[pd.DataFrame, BridgeOutcome]:
+    """Put ``new`` on ``reference``'s scale with its bridge samples; stack the runs.
+
+    Plate labels of the new run that the reference run also uses (exports often number
+    plates from 1) get the run's label in front, so that QC sees them as other plates.
+    Bridging's warnings (few bridge samples, assays left unbridged) become notes.
+    """
+    # imported here: proteosig.qc.bridge itself imports this module's control types
+    from proteosig.qc.bridge import BridgeSettings, bridge_normalise
+
+    renamed = {}
+    if "plate" in new.columns and "plate" in reference.columns:
+        used = set(distinct(reference["plate"]).dropna().astype(str))
+        renamed = {
+            str(p): f"{bridge.labels[1]}: {p}"
+            for p in distinct(new["plate"]).dropna().astype(str)
+            if str(p) in used
+        }
+        if renamed:
+            new["plate"] = map_categories(new["plate"], lambda p: renamed.get(p, p))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            result = bridge_normalise(
+                reference,
+                new,
+                bridge.samples,
+                bridge.settings or BridgeSettings(),
+                labels=bridge.labels,
+            )
+        except InputError as error:
+            raise in_files(error, reference_files, bridge) from None
+    notes.extend(f"bridge: {w.message}" for w in caught)
+    summary = result.diagnostics.summary
+    notes.append(
+        f"bridge: {bridge.labels[1]} put on the scale of {bridge.labels[0]} with "
+        f"{summary.get('bridge_samples_used', '?')} bridge sample(s); "
+        f"{int((result.adjustments['status'] == 'bridged').sum())} assay(s) adjusted"
+    )
+    # the adjustments are in the outcome; the long table keeps its own columns
+    combined = result.combined.drop(columns=["run", "bridged", "bridge_adjustment"])
+    outcome = BridgeOutcome(
+        adjustments=result.adjustments,
+        assays=result.diagnostics.assays,
+        samples=result.diagnostics.samples,
+        summary=summary,
+        renamed_plates=renamed,
+    )
+    return combined, outcome
+
+
+def in_files(error: InputError, reference_files: list, bridge: BridgeRun) -> InputError:
+    """The bridging error with the files of the run(s) it names as its source (the bridge
+    module knows the runs only by their labels)."""
+    first, second = bridge.labels
+    runs = {first: list(reference_files), second: list(bridge.npx_paths)}
+    if error.source in runs:
+        files, label = runs[error.source], error.source
+    elif error.source == f"{first} and {second}":
+        files, label = runs[first] + runs[second], error.source
+    else:
+        return error
+    return InputError(
+        ", ".join(map(str, files)),
+        f"{label}: {error.problem}",
+        where=error.where,
+        expected=error.expected,
+        fix=error.fix,
+    )
+
+
+def merge_assay_descriptions(
+    first: pd.DataFrame | None, second: pd.DataFrame | None, assay_ids: pd.Series
+) -> pd.DataFrame | None:
+    """The per-assay descriptions of two runs as one (see ``harmonise_assays``), limited
+    to the assays left after bridging; None when a run has none or the runs describe an
+    assay differently (the final sort then rebuilds them row by row)."""
+    if first is None or second is None:
+        return None
+    both = pd.concat([first, second]).drop_duplicates()
+    if both.index.duplicated().any():
+        return None
+    return both.loc[both.index.isin(distinct(assay_ids).astype(str))]
 
 
 def layout_metadata(long: pd.DataFrame) -> dict[str, str] | None:

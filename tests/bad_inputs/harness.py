@@ -32,6 +32,12 @@ INGEST_OUTPUTS = {
     "unmapped": "results/ingest/unmapped_assays.tsv",
     "summary": "results/ingest/ingest_summary.json",
 }
+#: written when the config bridges a second run (rule ingest's BRIDGE_TABLES)
+BRIDGE_OUTPUTS = {
+    "bridge_adjustments": "results/ingest/bridge_adjustments.tsv",
+    "bridge_assays": "results/ingest/bridge_assays.tsv",
+    "bridge_samples": "results/ingest/bridge_samples.tsv",
+}
 #: config keys the Python side supports before the schema knows them (issue 9)
 PENDING_INPUT_KEYS = {"protein_annotation": None}
 
@@ -41,16 +47,17 @@ def schema_defaults() -> dict:
     props = schema["properties"]
     return {
         section: {k: v.get("default") for k, v in props[section]["properties"].items()}
-        for section in ("inputs", "samples")
+        for section in ("inputs", "samples", "bridge")
     }
 
 
 def filled(config: dict) -> dict:
-    """inputs and samples of a config with the schema's defaults filled in."""
+    """inputs, samples and bridge of a config with the schema's defaults filled in."""
     defaults = schema_defaults()
     inputs = {**defaults["inputs"], **PENDING_INPUT_KEYS, **config.get("inputs", {})}
     samples = {**defaults["samples"], **config.get("samples", {})}
-    return {"inputs": inputs, "samples": samples}
+    bridge = {**defaults["bridge"], **config.get("bridge", {})}
+    return {"inputs": inputs, "samples": samples, "bridge": bridge}
 
 
 def resolve(path: str | None, base: Path) -> str | None:
@@ -68,11 +75,12 @@ def resolve(path: str | None, base: Path) -> str | None:
 
 def ingest_from_config(config: dict, base: Path):
     """proteosig.ingest.ingest with the arguments the ingest rule derives from ``config``."""
-    from proteosig.ingest import ingest, resolve_control_pattern
+    from proteosig.ingest import BridgeRun, ingest, resolve_control_pattern
     from proteosig.io.panels import read_symbol_table
 
     cfg = filled(config)
     inputs, samples = cfg["inputs"], cfg["samples"]
+    bridge_npx = [resolve(p, base) for p in cfg["bridge"]["npx"]]
     return ingest(
         [resolve(p, base) for p in inputs["npx"]],
         resolve(inputs["sample_sheet"], base),
@@ -88,6 +96,7 @@ def ingest_from_config(config: dict, base: Path):
         plate_column=samples["plate_column"],
         control_sample_pattern=resolve_control_pattern(samples["control_sample_pattern"]),
         allow_unmatched=samples["allow_unmatched"],
+        bridge=BridgeRun.from_config(cfg["bridge"], bridge_npx),
     )
 
 
@@ -144,7 +153,13 @@ def run_ingest_rule(config: dict, base: Path, workdir: Path) -> tuple[int, str]:
         files["annotation"] = annotation if annotation else []
     elif inputs.get("protein_annotation"):
         raise KeyError("protein_annotation is not passed by workflow/rules/ingest.smk yet")
-    outputs = {k: str(workdir / v) for k, v in INGEST_OUTPUTS.items()}
+    bridge = cfg["bridge"]
+    files["bridge_npx"] = [resolve(p, base) for p in bridge["npx"]]
+    bridged = bool(bridge["npx"])
+    outputs = {
+        k: str(workdir / v)
+        for k, v in {**INGEST_OUTPUTS, **(BRIDGE_OUTPUTS if bridged else {})}.items()
+    }
     fake = FakeSnakemake(
         inputs=files,
         outputs=outputs,
@@ -152,6 +167,7 @@ def run_ingest_rule(config: dict, base: Path, workdir: Path) -> tuple[int, str]:
             "format": inputs["format"],
             "sheet_name": inputs["sample_sheet_excel_sheet"],
             "samples": dict(sorted(samples.items())),
+            "bridge": dict(sorted(bridge.items())) if bridged else None,
         },
         log=str(workdir / "results" / "logs" / "ingest.log"),
     )

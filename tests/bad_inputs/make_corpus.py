@@ -437,6 +437,20 @@ def _config_annotation_without_matrix(d):
     return config
 
 
+def _bridge_no_shared_samples(d):
+    second = inf_long()
+    second["SampleID"] = "R2_" + second["SampleID"].astype(str)
+    write_csv(d / "run2_INF.csv", second)
+    return with_inf(d, bridge={"npx": ["run2_INF.csv"]})
+
+
+def _bridge_listed_sample_absent(d):
+    second = inf_long()
+    second = second.loc[second["SampleID"].isin(["S01", "S02", "S03", "IPC_1"])]
+    write_csv(d / "run2_INF.csv", second)
+    return with_inf(d, bridge={"npx": ["run2_INF.csv"], "samples": ["S01", "S02", "S03", "S04"]})
+
+
 CASES = [
     Case("truncated_csv", "ingest", "long CSV cut off in the middle of a row",
          "line 28", "the last line (line 28) has 9 fields", _truncated),
@@ -559,6 +573,12 @@ CASES = [
     Case("config_annotation_without_matrix", "ingest",
          "a protein annotation given for Olink long files", "inputs: protein_annotation",
          "none of the NPX files is a wide matrix", _config_annotation_without_matrix),
+    Case("bridge_no_shared_samples", "ingest", "a second run to bridge shares no sample ID",
+         "sample IDs of both runs", "run 1 and run 2: no sample ID is in both runs",
+         _bridge_no_shared_samples),
+    Case("bridge_listed_sample_absent", "ingest",
+         "a listed bridge sample is not in the second run", "bridge: samples",
+         "1 listed bridge sample(s) are not in this run: S04", _bridge_listed_sample_absent),
 ]  # fmt: skip
 
 

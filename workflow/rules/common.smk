@@ -92,13 +92,21 @@ LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"
 ENV = str(Path(workflow.basedir) / "envs" / "proteosig.yaml")
 
+# a second run under 'bridge:' adds the bridging tables and figure to ingest
+BRIDGED = bool(config["bridge"]["npx"])
+BRIDGE_TABLES = {
+    "bridge_adjustments": f"{RESULTS}/ingest/bridge_adjustments.tsv",
+    "bridge_assays": f"{RESULTS}/ingest/bridge_assays.tsv",
+    "bridge_samples": f"{RESULTS}/ingest/bridge_samples.tsv",
+}
+BRIDGE_FIGURES = [f"{RESULTS}/ingest/figures/bridge.{ext}" for ext in ("png", "pdf")]
 INGEST_OUTPUTS = [
     f"{RESULTS}/ingest/npx_long.parquet",
     f"{RESULTS}/ingest/samples.tsv",
     f"{RESULTS}/ingest/control_samples.tsv",
     f"{RESULTS}/ingest/unmapped_assays.tsv",
     f"{RESULTS}/ingest/ingest_summary.json",
-]
+] + ([*BRIDGE_TABLES.values(), *BRIDGE_FIGURES] if BRIDGED else [])
 QC_TABLES = [
     f"{RESULTS}/qc/analysis_matrix.parquet",
     f"{RESULTS}/qc/samples.tsv",

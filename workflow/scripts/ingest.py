@@ -1,6 +1,6 @@
 """Snakemake entry point for rule ingest: unpack, call proteosig.ingest, write."""
 
-from proteosig.ingest import ingest, layout_metadata, resolve_control_pattern
+from proteosig.ingest import BridgeRun, ingest, layout_metadata, resolve_control_pattern
 from proteosig.io.panels import read_symbol_table
 from proteosig.io.tables import sha256, write_json, write_parquet, write_tsv
 from proteosig.runner import log, run_step
@@ -25,6 +25,7 @@ def main(snakemake):
         allow_unmatched=samples["allow_unmatched"],
         subset=dict(samples["subset"]),
         protein_annotation=str(annotation) if annotation else None,
+        bridge=BridgeRun.from_config(snakemake.params.bridge, snakemake.input.bridge_npx),
     )
     for note in result.notes:
         log.info(note)
@@ -32,7 +33,12 @@ def main(snakemake):
     write_tsv(result.samples, snakemake.output.samples)
     write_tsv(result.controls, snakemake.output.controls)
     write_tsv(result.unmapped_assays, snakemake.output.unmapped)
-    inputs = [*snakemake.input.npx, snakemake.input.sample_sheet, snakemake.input.symbol_table]
+    if result.bridge is not None:
+        write_tsv(result.bridge.adjustments, snakemake.output.bridge_adjustments)
+        write_tsv(result.bridge.assays, snakemake.output.bridge_assays)
+        write_tsv(result.bridge.samples, snakemake.output.bridge_samples)
+    inputs = [*snakemake.input.npx, *snakemake.input.bridge_npx, snakemake.input.sample_sheet,
+              snakemake.input.symbol_table]  # fmt: skip
     if annotation:
         inputs.append(str(annotation))
     write_json(
@@ -46,6 +52,9 @@ def main(snakemake):
             "control_samples": int(result.controls.shape[0]),
             "unmapped_assays": int(result.unmapped_assays.shape[0]),
             "notes": result.notes,
+            "bridge": None
+            if result.bridge is None
+            else {**result.bridge.summary, "renamed_plates": result.bridge.renamed_plates},
         },
         snakemake.output.summary,
     )

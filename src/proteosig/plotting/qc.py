@@ -310,3 +310,42 @@ def plate_effects(assay_qc: pd.DataFrame, path) -> None:
     ax.set_title("Plate effect per assay")
     ax.legend(frameon=False, fontsize=8)
     save(fig, path)
+
+
+def bridge(assays: pd.DataFrame, samples: pd.DataFrame, path, *, labels=("run 1", "run 2")):
+    """Bridge normalisation: the adjustment per assay, and how far the bridge samples'
+    two measurements lie apart before and after (per assay and per bridge sample)."""
+    setup()
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    bridged = assays.loc[assays["status"] == "bridged"]
+    adjustment = bridged["adjustment"].astype(float)
+    axes[0].hist(adjustment, bins=30, color="#999999")
+    axes[0].axvline(0, color="black", lw=0.8)
+    axes[0].set_xlabel(f"adjustment added to {labels[1]} (NPX)")
+    axes[0].set_ylabel("assays")
+    axes[0].set_title(f"{len(bridged)} assays bridged")
+
+    before = bridged["median_abs_diff_before"].astype(float)
+    after = bridged["median_abs_diff_after"].astype(float)
+    upper = max(0.05, float(np.nanmax([before.max(), after.max()])))
+    bins = np.linspace(0, upper, 30)
+    for values, colour, word in ((before, "#D55E00", "before"), (after, "#0072B2", "after")):
+        axes[1].hist(values, bins=bins, alpha=0.6, color=colour,
+                     label=f"{word} (median {values.median():.3f})")  # fmt: skip
+    axes[1].set_xlabel("median |difference| of bridge pairs (NPX)")
+    axes[1].set_ylabel("assays")
+    axes[1].set_title("Per assay")
+    axes[1].legend(frameon=False, fontsize=8)
+
+    used = samples.loc[samples["used"].astype(bool)].sort_values("median_abs_diff_before")
+    y = np.arange(len(used))
+    axes[2].hlines(y, used["median_abs_diff_after"], used["median_abs_diff_before"],
+                   color="#BBBBBB", lw=1)  # fmt: skip
+    axes[2].scatter(used["median_abs_diff_before"], y, color="#D55E00", s=14)
+    axes[2].scatter(used["median_abs_diff_after"], y, color="#0072B2", s=14)
+    axes[2].set_yticks(y, used["reference_id"].astype(str), fontsize=7)
+    axes[2].set_xlim(left=0)
+    axes[2].set_xlabel("median |difference| over assays (NPX)")
+    axes[2].set_title(f"Per bridge sample ({len(used)}; colours as middle)")
+    fig.suptitle(f"Bridge normalisation: {labels[1]} on the scale of {labels[0]}", fontsize=10)
+    save(fig, path)

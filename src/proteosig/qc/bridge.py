@@ -45,6 +45,7 @@ import pandas as pd
 
 from proteosig.errors import InputError, rows_preview
 from proteosig.ingest import CONTROL_SAMPLE_TYPES
+from proteosig.io.categorical import union_concat
 
 __all__ = [
     "BridgeDiagnostics",
@@ -205,6 +206,7 @@ def bridge_pairs(
                 f"{labels[0]} and {labels[1]}",
                 "no sample ID is in both runs, so there are no bridge samples "
                 f"(e.g. {rows_preview(ref_ids, 3)} vs {rows_preview(new_ids, 3)})",
+                where="sample IDs of both runs",
                 expected="the bridge samples measured in both runs under the same ID",
                 fix="list them under 'bridge: samples' (as 'reference ID: new ID' if they "
                 "were renamed), or check that the IDs match exactly",
@@ -571,15 +573,24 @@ def combine_bridged(
     """Stack both runs (column ``run``: the labels), keeping one copy of each bridge sample.
 
     ``keep='reference'`` (Olink's advice) drops the new run's copy of every bridge pair in
-    ``pairs`` (from ``bridge_pairs``), ``'new'`` the reference copy. Any other sample ID in
-    both runs is an error: it would be two measurements of one sample.
+    ``pairs`` (from ``bridge_pairs``), ``'new'`` the reference copy. Control samples
+    (``sample_type``) named alike in both runs keep the reference run's wells. Any other
+    sample ID in both runs is an error: it would be two measurements of one sample. Rows of the
+    reference run get ``bridged`` False and ``bridge_adjustment`` 0 when the new run has
+    these columns (from ``apply_bridge``).
     """
     _check_choice(keep, KEEP_COPY, "keep_bridge_copy")
+    # Olink names the control wells alike in every run (IPC, negative controls): a
+    # control ID in both runs is not two measurements of a study sample; the reference
+    # run's wells are kept
+    ref_ids = set(reference["sample_id"].astype(str))
+    shared_controls = (_controls(reference) | _controls(new_adjusted)) & ref_ids
+    new_ids = new_adjusted["sample_id"].astype(str)
     if keep == "reference":
-        new_part = new_adjusted.loc[~new_adjusted["sample_id"].astype(str).isin(pairs["new_id"])]
+        new_part = new_adjusted.loc[~new_ids.isin(set(pairs["new_id"]) | shared_controls)]
         ref_part = reference
     else:
-        new_part = new_adjusted
+        new_part = new_adjusted.loc[~new_ids.isin(shared_controls)]
         ref_part = reference.loc[~reference["sample_id"].astype(str).isin(pairs["reference_id"])]
     both = pd.Index(ref_part["sample_id"].unique()).intersection(new_part["sample_id"].unique())
     if len(both):
@@ -591,10 +602,16 @@ def combine_bridged(
             expected="distinct IDs for distinct samples, bridge samples listed",
             fix="add them to 'bridge: samples' or rename them in one run",
         )
-    combined = pd.concat(
-        [ref_part.assign(run=labels[0]), new_part.assign(run=labels[1])], ignore_index=True
-    )
-    return combined
+    # the reference run's values are the scale: not adjusted, by zero
+    unchanged = {"bridged": False, "bridge_adjustment": 0.0}
+    extra = {c: unchanged.get(c, np.nan) for c in new_part.columns if c not in ref_part.columns}
+    parts = [ref_part.assign(**extra, run=labels[0]), new_part.assign(run=labels[1])]
+    if set(parts[0].columns) == set(parts[1].columns):
+        parts[1] = parts[1][list(parts[0].columns)]
+        # pandas' concat turns categorical columns with different categories into object
+        # columns, several times larger for the long tables ingest hands over
+        return union_concat(parts)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _pair_table(pairs: pd.DataFrame, paired: _Paired) -> pd.DataFrame:
