@@ -38,8 +38,8 @@ def _similarity_and_scores(matrix, samples):
     )
     t = {g: top_table(moderated, f"{g}_vs_HC", sort_by=None) for g in ("AD", "PSO", "MDD")}
 
-    def spearman(a, b):
-        return similarity_metrics(t[a]["logFC"], t[b]["logFC"], t[a]["t"], t[b]["t"])["spearman_t"]
+    def similarity(a, b, metric="spearman_t"):
+        return similarity_metrics(t[a]["logFC"], t[b]["logFC"], t[a]["t"], t[b]["t"])[metric]
 
     scores = signature_scores(
         matrix,
@@ -49,7 +49,7 @@ def _similarity_and_scores(matrix, samples):
         control_group="HC",
         covariates=["age", "sex"],
     )
-    return spearman, scores.set_index("sample_id")
+    return similarity, scores.set_index("sample_id")
 
 
 def _ingest_and_qc(directory):
@@ -78,8 +78,10 @@ def test_demo_mdd_resembles_ad_and_its_ad_like_subset_is_recovered(demo_qc):
     from tests.helpers import REPO
 
     _, qc = demo_qc
-    spearman, scores = _similarity_and_scores(qc.matrix, qc.samples)
-    assert spearman("MDD", "AD") > spearman("MDD", "PSO") + 0.1
+    similarity, scores = _similarity_and_scores(qc.matrix, qc.samples)
+    assert similarity("MDD", "AD") > similarity("MDD", "PSO") + 0.1
+    top = "top_concordance_t"
+    assert similarity("MDD", "AD", top) > 2 * similarity("MDD", "PSO", top)
     truth = pd.read_csv(REPO / "resources" / "demo" / "truth_samples.tsv", sep="\t")
     truth = truth.set_index("sample_id")["th2_high_subset"]
     mdd = scores[scores["group"] == "MDD"]
@@ -106,7 +108,9 @@ def test_cohort_planted_the_other_way_says_so(tmp_path):
     effects.to_csv(table, sep="\t", index=False, quoting=csv.QUOTE_NONE)
     write_demo(tmp_path / "demo", effects_table=table)
     qc = _ingest_and_qc(tmp_path / "demo")
-    spearman, scores = _similarity_and_scores(qc.matrix, qc.samples)
+    similarity, scores = _similarity_and_scores(qc.matrix, qc.samples)
+    top = "top_concordance_t"
+    assert similarity("MDD", "PSO", top) > similarity("MDD", "AD", top)
     truth = pd.read_csv(tmp_path / "demo" / "truth_samples.tsv", sep="\t")
     truth = truth.set_index("sample_id")["th2_high_subset"]  # here: the PSO-like subset
     mdd = scores[scores["group"] == "MDD"]

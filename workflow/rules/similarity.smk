@@ -17,7 +17,12 @@ rule similarity_signatures:
     threads: 1
     params:
         similarity=section(
-            "similarity", "metric", "permutations", "bootstrap", "control_splits"
+            "similarity",
+            "metric",
+            "top_n",
+            "permutations",
+            "bootstrap",
+            "control_splits",
         ),
         formula=config["differential"]["formula"],
         groups=SIMILARITY_GROUPS,
@@ -43,7 +48,12 @@ rule similarity_axes:
         ENV
     params:
         similarity=section(
-            "similarity", "metric", "permutations", "bootstrap", "control_splits"
+            "similarity",
+            "metric",
+            "top_n",
+            "permutations",
+            "bootstrap",
+            "control_splits",
         ),
         formula=config["differential"]["formula"],
         groups=SIMILARITY_GROUPS,

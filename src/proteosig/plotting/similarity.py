@@ -47,7 +47,9 @@ def similarity_heatmap(table: pd.DataFrame, path) -> None:
         null = max(row.shared_control_null_a, row.shared_control_null_b)
         labels[i][j] = f"{row.observed:.2f}\nnull {null:.2f}\np={row.p_value:.2g}"
     fig, ax = plt.subplots(figsize=(1.6 * n + 1.5, 1.4 * n + 0.8))
-    image = ax.imshow(values, cmap="RdBu_r", vmin=-1, vmax=1)
+    # correlations live in [-1, 1]; t-unit metrics (top_concordance_t) may go beyond
+    limit = max(1.0, float(np.nanmax(np.abs(values)))) if np.isfinite(values).any() else 1.0
+    image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
     for i, j in itertools.product(range(n), range(n)):
         if labels[i][j]:
             ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=7)

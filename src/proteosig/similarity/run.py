@@ -35,7 +35,8 @@ class SimilaritySettings:
     """The config's ``similarity:`` keys for the signature-level test."""
 
     groups: tuple = ()
-    metric: str = "spearman_t"
+    metric: str = "top_concordance_t"
+    top_n: int = 20
     permutations: int = 1000
     bootstrap: int = 200
     control_splits: int = 100
@@ -106,6 +107,7 @@ def similarity_table(
             formula=formula,
             n_permutations=settings.permutations,
             metric=settings.metric,
+            top_n=settings.top_n,
             null="case_control",
         )
         forward = signature_similarity(

@@ -9,6 +9,18 @@ expected logFC correlation is 1/2 (cov = s2/n_C, var = s2 (1/n_A + 1/n_C)). A p-
 against "correlation = 0" is wrong; the comparison has to be against a null that keeps the
 shared controls.
 
+Which statistic
+---------------
+Every metric of ``METRICS`` is reported; ``metric=`` picks the one tested. The default,
+``top_concordance_t`` (:func:`top_concordance`), asks how far each signature's strongest
+proteins move the same way in the other. Correlations over every protein dilute a
+resemblance carried by a few proteins among hundreds, which is what two diseases sharing
+one immune axis look like on an Olink panel: on 25 cohorts simulated with the demo's design
+(half of MDD carrying 17 AD proteins out of ~350), the test found MDD-AD at p < 0.05 in 64 %
+with ``top_concordance_t``, 20 % with ``pearson_logfc`` and 0 % with ``spearman_t``, and
+never found MDD-PSO (``benchmarks/similarity_power.py``). Its size is the null's, as for any
+statistic.
+
 Nulls (``null=``)
 -----------------
 ``"case_control"`` (default): permute the labels of the case_a samples with the controls
@@ -65,7 +77,10 @@ METRICS = (
     "pearson_t",
     "cosine_logfc",
     "mean_product_t",
+    "top_concordance_t",
 )
+#: proteins per signature in ``top_concordance_t``
+DEFAULT_TOP_N = 20
 NULLS = ("case_control", "case_labels")
 
 
@@ -94,7 +109,29 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _metric(name: str, a_fc, b_fc, a_t, b_t) -> float:
+def _top(t: np.ndarray, top_n: int) -> np.ndarray:
+    """Positions of the ``top_n`` largest |t| (ties in protein order: deterministic)."""
+    return np.argsort(-np.abs(t), kind="stable")[:top_n]
+
+
+def top_concordance(a_t: np.ndarray, b_t: np.ndarray, top_n: int = DEFAULT_TOP_N) -> float:
+    """How far each signature's strongest proteins move the same way in the other.
+
+    The mean over B's ``top_n`` proteins (largest |t_B|) of sign(t_B) * t_A, and the same
+    with A and B swapped, averaged: in moderated-t units, 0 when the other signature
+    ignores a signature's top proteins, positive when it follows them. Diseases that
+    share a handful of proteins out of hundreds (the usual case in affinity proteomics)
+    change a correlation over every protein by little; this statistic looks where the
+    signatures are. Its shared-control inflation is handled like the others', by the
+    permutation null.
+    """
+    top_a, top_b = _top(a_t, top_n), _top(b_t, top_n)
+    return 0.5 * float(
+        np.mean(np.sign(b_t[top_b]) * a_t[top_b]) + np.mean(np.sign(a_t[top_a]) * b_t[top_a])
+    )
+
+
+def _metric(name: str, a_fc, b_fc, a_t, b_t, top_n: int = DEFAULT_TOP_N) -> float:
     """One metric on vectors already restricted to the shared finite proteins."""
     if name == "spearman_logfc":
         return _pearson(_ranks(a_fc), _ranks(b_fc))
@@ -106,6 +143,8 @@ def _metric(name: str, a_fc, b_fc, a_t, b_t) -> float:
         return _pearson(a_t, b_t)
     if name == "mean_product_t":
         return float(np.mean(a_t * b_t))
+    if name == "top_concordance_t":
+        return top_concordance(a_t, b_t, top_n)
     return _cosine(a_fc, b_fc)
 
 
@@ -117,8 +156,9 @@ def _shared(a_logfc, b_logfc, a_t, b_t) -> list[np.ndarray]:
     return values if shared.all() else [v[shared] for v in values]
 
 
-def similarity_metrics(a_logfc, b_logfc, a_t, b_t) -> dict:
-    """Spearman and Pearson correlation of logFC and of moderated t, cosine of logFC.
+def similarity_metrics(a_logfc, b_logfc, a_t, b_t, *, top_n: int = DEFAULT_TOP_N) -> dict:
+    """Spearman and Pearson correlation of logFC and of moderated t, cosine of logFC, the
+    mean product of t and the top-``top_n`` concordance of t (``top_concordance``).
 
     Computed over the proteins where all four values are finite (``n_shared``); a metric
     is NaN when fewer than 3 proteins are shared or a vector is constant.
@@ -126,7 +166,7 @@ def similarity_metrics(a_logfc, b_logfc, a_t, b_t) -> dict:
     values = _shared(a_logfc, b_logfc, a_t, b_t)
     out = {"n_shared": int(values[0].size)}
     for name in METRICS:
-        out[name] = _metric(name, *values) if values[0].size >= 3 else np.nan
+        out[name] = _metric(name, *values, top_n) if values[0].size >= 3 else np.nan
     return out
 
 
@@ -179,8 +219,9 @@ class _Refitter:
         return logfc, t
 
     def metric_many(
-        self, codes_rows, pairs, metric: str, weights=None, block: int = 64, progress=None
-    ):
+        self, codes_rows, pairs, metric: str, weights=None, block: int = 64, progress=None,
+        top_n: int = DEFAULT_TOP_N,
+    ):  # fmt: skip
         """``metric`` for every row of ``codes_rows`` (relabellings of all samples).
 
         ``weights`` (same shape, sample counts) turns a row into a resample: a sample drawn
@@ -190,7 +231,7 @@ class _Refitter:
         batches = self.fit_many(codes_rows, pairs, weights=weights, block=block, progress=progress)
         for index, logfc, t in batches:
             values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
-            out[index] = _metric(metric, *values) if values[0].size >= 3 else np.nan
+            out[index] = _metric(metric, *values, top_n) if values[0].size >= 3 else np.nan
         return out
 
     def fit_many(self, codes_rows, pairs, *, weights=None, moderate: bool = True,
@@ -356,10 +397,10 @@ class _Refitter:
         fit = contrasts_fit(lm_fit(self.expression, design), contrasts)
         return fit.coefficients, fit.stdev_unscaled, fit.sigma**2, fit.df_residual
 
-    def metric(self, codes, pairs, metric, rows=None) -> float:
+    def metric(self, codes, pairs, metric, rows=None, top_n: int = DEFAULT_TOP_N) -> float:
         logfc, t = self.signatures(codes, pairs, rows)
         values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
-        return _metric(metric, *values) if values[0].size >= 3 else np.nan
+        return _metric(metric, *values, top_n) if values[0].size >= 3 else np.nan
 
 
 def _group_sizes(codes: np.ndarray, weights, n_codes: int) -> np.ndarray:
@@ -416,10 +457,11 @@ def signature_similarity(
     n_permutations: int = 1000,
     n_bootstrap: int = 200,
     seed: int,
-    metric: str = "spearman_t",
+    metric: str = "top_concordance_t",
     null: str = "case_control",
     baseline: str | None = None,
     n_splits: int = 100,
+    top_n: int = DEFAULT_TOP_N,
 ) -> dict:
     """Similarity of ``<case_a>_vs_<control>`` and ``<case_b>_vs_<control>`` with its null.
 
@@ -441,8 +483,9 @@ def signature_similarity(
         95 % interval of ``metric``; 0 skips it.
     seed
         Seeds one ``numpy.random.Generator``; identical inputs give identical results.
-    metric
+    metric, top_n
         One of ``METRICS``; used for the null, the p-value, the interval and the baseline.
+        ``top_n``: proteins per signature in ``top_concordance_t``.
     baseline, n_splits
         ``"split_controls"`` adds the mean (and 2.5/97.5 % quantiles) of ``metric`` over
         ``n_splits`` random halvings of the controls, case_a vs one half and case_b vs the
@@ -486,7 +529,9 @@ def signature_similarity(
     )
     table_a = top_table(moderated, contrast_a)
     table_b = top_table(moderated, contrast_b)
-    observed = similarity_metrics(table_a["logFC"], table_b["logFC"], table_a["t"], table_b["t"])
+    observed = similarity_metrics(
+        table_a["logFC"], table_b["logFC"], table_a["t"], table_b["t"], top_n=top_n
+    )
     value = observed[metric]
 
     permutation_rng, bootstrap_rng, split_rng = independent_streams(seed, 3)
@@ -500,15 +545,16 @@ def signature_similarity(
         permutations[i, pool] = codes[permutation_rng.permutation(pool)]
     label = f"{contrast_a} ~ {contrast_b}"
     null_values = model.metric_many(
-        permutations, pairs, metric, progress=Progress(f"{label}: permutations", n_permutations)
-    )
+        permutations, pairs, metric, top_n=top_n,
+        progress=Progress(f"{label}: permutations", n_permutations),
+    )  # fmt: skip
     finite = null_values[np.isfinite(null_values)]
     p_value = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
     null_low, null_high = _quantiles(null_values)
 
     counts = bootstrap_counts(bootstrap_rng, codes, n_bootstrap)
     boot = model.metric_many(
-        np.tile(codes, (n_bootstrap, 1)), pairs, metric, weights=counts,
+        np.tile(codes, (n_bootstrap, 1)), pairs, metric, weights=counts, top_n=top_n,
         progress=Progress(f"{label}: bootstrap", n_bootstrap),
     )  # fmt: skip
     ci_low, ci_high = _quantiles(boot)
@@ -538,7 +584,7 @@ def signature_similarity(
         for i in range(n_splits):
             splits[i, split_rng.permutation(controls)[: controls.size // 2]] = half_code
         split_values = model.metric_many(
-            splits, [(1, 0), (2, half_code)], metric,
+            splits, [(1, 0), (2, half_code)], metric, top_n=top_n,
             progress=Progress(f"{label}: control splits", n_splits),
         )  # fmt: skip
         result["split_controls_mean"] = float(np.nanmean(split_values))
@@ -555,6 +601,7 @@ def signature_similarity(
         "n_bootstrap": n_bootstrap,
         "seed": seed,
         "metric": metric,
+        "top_n": top_n,
         "null": null,
         "baseline": baseline,
         "n_splits": n_splits if baseline else None,
@@ -597,7 +644,7 @@ def null_calibration(
     n_proteins: int = 200,
     n_permutations: int = 199,
     seed: int = 0,
-    metric: str = "spearman_t",
+    metric: str = "top_concordance_t",
     null: str = "case_control",
     alpha: float = 0.05,
     distinct_effects: bool = False,
