@@ -117,3 +117,16 @@ def test_too_few_bridge_samples_stop_the_run(symbols, membership):
                 settings=BridgeSettings(min_bridge=13),
             ),
         )
+
+
+def test_a_file_in_both_runs_is_a_config_error(symbols):
+    with pytest.raises(InputError) as error:
+        ingest(
+            files("run1"),
+            SHEET,
+            symbols,
+            control_group="HC",
+            bridge=BridgeRun((str(files("run1")[0]),)),
+        )
+    assert "inputs: npx / bridge: npx" in str(error.value)
+    assert "demo_INF.csv" in str(error.value)

@@ -680,6 +680,17 @@ def ingest(
     formats = raw.attrs["formats"]
     new = None
     if bridge is not None:
+        twice = sorted({str(Path(f).resolve()) for f in npx_paths}
+                       & {str(Path(f).resolve()) for f in bridge.npx_paths})  # fmt: skip
+        if twice:
+            raise InputError(
+                "config",
+                "the same file is in both runs: " + rows_preview(twice),
+                where="inputs: npx / bridge: npx",
+                expected="the first run's files under 'inputs: npx', the second run's under "
+                "'bridge: npx'",
+                fix="list each file once, under the run it belongs to",
+            )
         new = read_npx_files(list(bridge.npx_paths), fmt=fmt, annotation=annotation, notes=notes)
         formats = {**formats, **new.attrs["formats"]}
     if annotation is not None and "wide" not in formats.values():
