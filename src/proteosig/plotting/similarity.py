@@ -52,7 +52,9 @@ def similarity_heatmap(table: pd.DataFrame, path) -> None:
     image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
     for i, j in itertools.product(range(n), range(n)):
         if labels[i][j]:
-            ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=7)
+            dark = abs(values[i, j]) > 0.6 * limit  # white text on the deep colours
+            ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")  # fmt: skip
     ax.set_xticks(range(n), [s.replace("_", " ") for s in names], rotation=30, ha="right")
     ax.set_yticks(range(n), [s.replace("_", " ") for s in names])
     metric = table["metric"].iloc[0]
