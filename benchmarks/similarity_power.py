@@ -26,24 +26,12 @@ import pandas as pd
 
 from proteosig.similarity.signatures import null_calibration, signature_similarity
 from proteosig.simulate import simulate_demo
+from proteosig.simulate.evaluate import analysis_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "similarity_power.tsv"
 METRICS = ("top_concordance_t", "spearman_t", "pearson_logfc")
 ALPHA = 0.05
-
-
-def analysis_matrix(cohort) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Samples x assays of the study samples, reduced as QC would reduce it."""
-    long = cohort.npx_long[cohort.npx_long["SampleType"] == "SAMPLE"]
-    npx = long.pivot(index="SampleID", columns="OlinkID", values="NPX")
-    lod = long.pivot(index="SampleID", columns="OlinkID", values="LOD")
-    truth = cohort.truth_samples.set_index("sample_id")
-    flagged = truth["gross_outlier"].astype(bool) | truth["planted_qc_warning"].fillna("").ne("")
-    npx = npx.drop(index=truth.index[flagged], errors="ignore")
-    npx = npx.loc[:, (npx < lod.loc[npx.index]).mean() <= 0.75]
-    samples = cohort.samples[cohort.samples["sample_id"].isin(npx.index)]
-    return npx, samples
 
 
 def pair_p(matrix, samples, a: str, b: str, metric: str, seed: int, permutations: int) -> float:

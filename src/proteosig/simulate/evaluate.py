@@ -52,3 +52,19 @@ def differential_recovery(
             }
         )
     return pd.DataFrame(rows)
+
+
+def analysis_matrix(cohort, *, max_below_lod: float = 0.75) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Samples x assays of a simulated cohort's study samples, reduced the way QC would
+    reduce them, without running the pipeline: the planted gross outlier and the samples
+    with a planted QC warning out, assays below LOD in more than ``max_below_lod`` of the
+    samples out. Returns (matrix, sample table). For benchmarks over many cohorts."""
+    long = cohort.npx_long[cohort.npx_long["SampleType"] == "SAMPLE"]
+    npx = long.pivot(index="SampleID", columns="OlinkID", values="NPX")
+    lod = long.pivot(index="SampleID", columns="OlinkID", values="LOD")
+    truth = cohort.truth_samples.set_index("sample_id")
+    flagged = truth["gross_outlier"].astype(bool) | truth["planted_qc_warning"].fillna("").ne("")
+    npx = npx.drop(index=truth.index[flagged], errors="ignore")
+    npx = npx.loc[:, (npx < lod.loc[npx.index]).mean() <= max_below_lod]
+    samples = cohort.samples[cohort.samples["sample_id"].isin(npx.index)]
+    return npx, samples
