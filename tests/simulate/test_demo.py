@@ -305,3 +305,20 @@ def test_qc_warnings_and_gross_outlier(cohort):
     hit = flags[flags["sample_id"] == outlier.iloc[0]]
     assert len(hit) == 4 and hit["iqr_outlier"].all() and hit["median_outlier"].all()
     assert flags["sample_id"].nunique() <= 3  # few chance flags besides the planted one
+
+
+def test_qc_like_reduction_drops_what_qc_would(cohort):
+    from proteosig.simulate.evaluate import analysis_matrix
+
+    matrix, samples = analysis_matrix(cohort)
+    truth = cohort.truth_samples.set_index("sample_id")
+    flagged = truth.index[truth["gross_outlier"].astype(bool)
+                          | truth["planted_qc_warning"].fillna("").ne("")]  # fmt: skip
+    assert len(flagged) == 4 and not set(flagged) & set(matrix.index)
+    assert len(matrix) == 108 - 4 and list(samples["sample_id"]) == sorted(samples["sample_id"])
+    assert set(samples["sample_id"]) == set(matrix.index)
+    kept = set(matrix.columns)
+    assays = cohort.truth_assays.set_index("olink_id")
+    # TSLP (all HC below LOD) is out; a well-detected assay such as IL-6 stays
+    assert not kept & set(assays.index[assays["assay"] == "TSLP"])
+    assert kept & set(assays.index[assays["assay"] == "IL6"])
