@@ -104,7 +104,7 @@ class BridgeRun:
     npx_paths: tuple
     samples: list[str] | dict[str, str] | None = None
     settings: object = None
-    labels: tuple[str, str] = ("reference run", "bridged run")
+    labels: tuple[str, str] = ("run 1", "run 2")
 
     @classmethod
     def from_config(cls, section: dict | None, npx_paths) -> BridgeRun | None:
