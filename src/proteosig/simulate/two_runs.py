@@ -13,7 +13,9 @@ proportions. This module splits the demo cohort (``resources/demo``) into two su
   ``offset_sd``), and a bridge sample's second measurement also gets fresh technical
   noise (normal, SD ``replicate_sd``: the intra-assay CV of Target 96 is about 3-6 %,
   0.05-0.1 NPX at the usual levels);
-* each run is one plate per panel, numbered 1 in both runs, as exports do;
+* each run is one plate per panel, numbered 1 in both runs, as exports do; the demo's own
+  plate-2 offset (``truth_assays.tsv``, ``plate2_offset``) is taken out of its plate-2
+  samples first, and they get plate 1's LOD, so the run offset is the only batch effect;
 * run 2 carries its own control wells (the demo's plate-1 controls, with the offset).
 
 The offsets are written to ``truth_run_offsets.tsv``: bridging should find adjustments
@@ -79,9 +81,17 @@ def write_two_runs(
     rng = np.random.default_rng(seed)
     sheet = pd.read_csv(demo / "samples.tsv", sep="\t", dtype=str)
     run1, run2, bridge = split_runs(sheet, rng, n_bridge=n_bridge)
+    assays_truth = pd.read_csv(demo / "truth_assays.tsv", sep="\t").set_index("olink_id")
     paths, truth = [], []
     for name in PANEL_FILES:
         table = _read(demo / "npx" / name)
+        plate2 = table["PlateID"].str.endswith("_PLATE_2").to_numpy()
+        ids = table.loc[plate2, "OlinkID"]
+        table.loc[plate2, "NPX"] = _decimals(
+            table.loc[plate2, "NPX"].astype(float).to_numpy()
+            - assays_truth.loc[ids, "plate2_offset"].to_numpy()
+        )
+        table.loc[plate2, "LOD"] = _decimals(assays_truth.loc[ids, "lod_plate1"].to_numpy())
         study = table["SampleType"] == "SAMPLE"
         plate1_controls = ~study & table["SampleID"].str.endswith("_P1")
         assays = table["OlinkID"].drop_duplicates().sort_values().to_numpy()
