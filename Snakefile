@@ -3,6 +3,7 @@
 # similarity -> reversal
 # Run:  snakemake --cores 2            (default config: the bundled synthetic demo)
 #       snakemake --cores 2 --configfile config/examples/gisby_serum.yaml
+#       snakemake --cores 2 --configfile config/examples/demo_two_runs.yaml  (bridged runs)
 from snakemake.utils import min_version
 
 min_version("9.0")
