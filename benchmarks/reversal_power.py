@@ -1,13 +1,13 @@
 """How often the reversal screen gets the planted answer, on cohorts of the demo's design.
 
-Cohorts: ``simulate_demo(seed=1..N)`` (not the shipped demo's seed), reduced as QC would
-(``proteosig.simulate.evaluate.analysis_matrix``). For each, the MDD_vs_HC and PSO_vs_HC
-signatures are fitted with the pipeline's model (``~ 0 + group + age + sex``) and every
-drug of a pipeline run's library is scored as rule reversal_contrast does: the ranking
-score, the protein-label and sample-label nulls, BH across drugs, a drug called when both
-FDRs are below 0.05. The drug signatures (observed, mechanism and the empirical dupilumab
-signature of the bundled pre/post data) come from a finished run's
-``results/reversal/drug_signatures.tsv``, so run the pipeline first.
+Cohorts: ``simulate_demo(seed=1..N)`` (not the shipped demo's seed), reduced roughly as QC
+would, without plate centring (``proteosig.simulate.evaluate.analysis_matrix``). For each,
+the MDD_vs_HC and PSO_vs_HC signatures are fitted with the pipeline's model (``~ 0 + group
++ age + sex``) and every drug of a pipeline run's library is scored as rule
+reversal_contrast does: the ranking score, the protein-label and sample-label nulls, BH
+across drugs, a drug called when both FDRs are below 0.05. The drug signatures (observed,
+mechanism and the empirical dupilumab signature of the bundled pre/post data) come from a
+finished run's ``results/reversal/drug_signatures.tsv``, so run the pipeline first.
 
 Counted per contrast and ``rank_by``: a type-2 blocker (dupilumab, tralokinumab,
 lebrikizumab) first for MDD, an IL-17 / IL-23 / IL-12-23 blocker first for PSO, and

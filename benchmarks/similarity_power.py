@@ -1,12 +1,12 @@
 """Power and size of the signature-similarity test, per metric.
 
-Power: cohorts simulated with the demo's design (``proteosig.simulate.simulate_demo``:
-25 MDD, 30 AD, 21 PSO, 32 HC; half of MDD carries the AD effects), one per seed, seeds
-1..N, so not the shipped demo's seed. Each cohort is reduced the way QC would (the
-planted gross outlier and QC-warning samples out, assays below LOD in more than 75 % of
-samples out) and the MDD-AD and MDD-PSO pairs are tested as the pipeline does: the
-shared-control permutation null in both directions, the larger p. MDD-AD share planted
-biology; MDD-PSO share only what the AD-like subset has in common with psoriasis.
+Power: cohorts simulated with the demo's design (``proteosig.simulate.simulate_demo``: 25
+MDD, 30 AD, 21 PSO, 32 HC; half of MDD carries the AD effects), one per seed, seeds 1..N,
+so not the shipped demo's seed. Each cohort is reduced roughly as QC would, without plate
+centring (the planted gross outlier and QC-warning samples out, assays below LOD in more
+than 75 % of samples out) and the MDD-AD and MDD-PSO pairs are tested as the pipeline
+does: the shared-control permutation null in both directions, the larger p. MDD-AD share
+planted biology; MDD-PSO share only what the AD-like subset has in common with psoriasis.
 
 Size: ``null_calibration`` on cohorts with no disease effect (every rejection false),
 and with disjoint effects in the two case groups (no shared biology, but each signature

@@ -104,7 +104,7 @@ def test_a_shared_id_that_is_not_a_listed_bridge_sample_stops_with_its_name(symb
 
 def test_too_few_bridge_samples_stop_the_run(symbols, membership):
     bridge_ids = sorted(membership.loc[membership["bridge"], "sample_id"])
-    with pytest.raises(InputError, match="bridge"):
+    with pytest.raises(InputError, match=r"only 12 usable bridge sample\(s\) \(minimum 13\)"):
         ingest(
             files("run1"),
             SHEET,
@@ -130,3 +130,76 @@ def test_a_file_in_both_runs_is_a_config_error(symbols):
         )
     assert "inputs: npx / bridge: npx" in str(error.value)
     assert "demo_INF.csv" in str(error.value)
+
+
+def _rewritten(tmp_path, change) -> tuple[list[Path], list[Path]]:
+    """Copies of both runs' files after ``change(run, table)``."""
+    out = {}
+    for run in ("run1", "run2"):
+        out[run] = []
+        for path in files(run):
+            table = change(run, pd.read_csv(path, sep=";", dtype=str, keep_default_na=False))
+            target = tmp_path / run / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(target, sep=";", index=False)
+            out[run].append(target)
+    return out["run1"], out["run2"]
+
+
+def test_controls_named_alike_are_never_bridge_samples_without_sample_type(
+    symbols, membership, tmp_path
+):
+    """Exports without SampleType: control wells are known by name only (IPC_1_P1 in
+    both runs) and must be set aside, not paired."""
+    first, second = _rewritten(tmp_path, lambda run, t: t.drop(columns="SampleType"))
+    bridge_ids = sorted(membership.loc[membership["bridge"], "sample_id"])
+    for samples in (None, bridge_ids):
+        result = ingest(
+            first, SHEET, symbols, control_group="HC",
+            bridge=BridgeRun(tuple(second), samples=samples),
+        )  # fmt: skip
+        assert result.bridge.summary["bridge_samples_used"] == 12
+        assert sorted(result.bridge.summary["bridge_samples"]) == bridge_ids
+        assert len(result.controls) == 12  # 6 control wells in each run
+        assert result.controls["sample_id"].str.contains("IPC|Neg_ctrl|CONTROL").all()
+
+
+def test_a_renamed_bridge_sample_kept_from_the_second_run_goes_by_its_sheet_id(
+    symbols, membership, tmp_path
+):
+    renamed = {"S011": "S011_rerun", "S046": "S046_rerun"}
+
+    def rename(run, table):
+        if run == "run2":
+            table["SampleID"] = table["SampleID"].replace(renamed)
+        return table
+
+    first, second = _rewritten(tmp_path, rename)
+    bridge_ids = sorted(membership.loc[membership["bridge"], "sample_id"])
+    mapping = {i: renamed.get(i, i) for i in bridge_ids}
+    result = ingest(
+        first, SHEET, symbols, control_group="HC",
+        bridge=BridgeRun(tuple(second), samples=mapping,
+                         settings=BridgeSettings(keep_bridge_copy="new")),
+    )  # fmt: skip
+    assert result.bridge.summary["bridge_samples_used"] == 12
+    ids = set(result.samples["sample_id"])
+    assert {"S011", "S046"} <= ids and not ids & set(renamed.values())
+    assert len(ids) == 108
+    # the kept copy is the second run's, adjusted: not the first run's values
+    long = result.long.set_index(["sample_id", "assay_id"])["npx"]
+    first_values = file_values("run1")
+    kept = long.loc["S011"]
+    assert not np.allclose(kept.to_numpy(), first_values.loc["S011"].reindex(kept.index).to_numpy())
+    assert len(result.controls) == 12  # both runs' control wells are still set aside
+
+
+def test_an_assay_measured_in_the_first_run_only_is_noted(symbols, tmp_path):
+    def drop(run, table):
+        return table[table["OlinkID"] != "OID91001"] if run == "run2" else table
+
+    first, second = _rewritten(tmp_path, drop)
+    result = ingest(first, SHEET, symbols, control_group="HC", bridge=BridgeRun(tuple(second)))
+    assert any("1 assay(s) measured in run 1 only" in n and "OID91001" in n for n in result.notes)
+    values = result.long.loc[result.long["assay_id"] == "OID91001", ["sample_id", "npx"]]
+    assert values["npx"].notna().sum() == 70  # run 1's samples only

@@ -708,19 +708,28 @@ def ingest(
         for run in (raw, new) if new is not None else (raw,):
             check_wide_columns(run, sheet, wide_files)
     per_assay = harmonise_assays(raw, symbol_table)
-    bridged = None
+    bridged, run_controls = None, []
     if new is not None:
         new_assays = harmonise_assays(new, symbol_table)
+        renamed = separate_plates(raw, new, bridge.labels[1])
+        n_read = len(raw) + len(new)
+        split = dict(sheet_ids=sheet.index, sheet_path=sample_sheet)
+        raw, reference_controls = split_controls(raw, control_sample_pattern, **split)
+        new, new_controls = split_controls(new, control_sample_pattern, **split)
+        run_controls = [reference_controls, new_controls]
         raw, bridged = bridge_runs(raw, new, bridge, reference_files=list(npx_paths), notes=notes)
+        bridged.renamed_plates = renamed
         del new
         per_assay = merge_assay_descriptions(per_assay, new_assays, raw["assay_id"])
-    n_rows = len(raw)
+    n_rows = len(raw) if bridge is None else n_read
     # only the file names are needed after the split, which consumes the full frame
     sources = raw.iloc[first_rows(raw["source_file"])][["source_file"]]
     study, controls = split_controls(
         raw, control_sample_pattern, sheet_ids=sheet.index, sheet_path=sample_sheet
     )
     del raw
+    if run_controls:  # both runs' control wells, each run's set aside before bridging
+        controls = pd.concat([*run_controls, controls], ignore_index=True)
     if controls.shape[0]:
         notes.append(f"set aside {controls.shape[0]} control sample(s)")
     del study["sample_type"]  # only the split needs it
@@ -802,23 +811,13 @@ def bridge_runs(
 ) -> tuple[pd.DataFrame, BridgeOutcome]:
     """Put ``new`` on ``reference``'s scale with its bridge samples; stack the runs.
 
-    Plate labels of the new run that the reference run also uses (exports often number
-    plates from 1) get the run's label in front, so that QC sees them as other plates.
+    Both frames hold study samples only (``ingest`` sets the control samples aside first,
+    by SampleType and by name, so that a control well is never taken for a bridge sample).
     Bridging's warnings (few bridge samples, assays left unbridged) become notes.
     """
     # imported here: proteosig.qc.bridge itself imports this module's control types
     from proteosig.qc.bridge import BridgeSettings, bridge_normalise
 
-    renamed = {}
-    if "plate" in new.columns and "plate" in reference.columns:
-        used = set(distinct(reference["plate"]).dropna().astype(str))
-        renamed = {
-            str(p): f"{bridge.labels[1]}: {p}"
-            for p in distinct(new["plate"]).dropna().astype(str)
-            if str(p) in used
-        }
-        if renamed:
-            new["plate"] = map_categories(new["plate"], lambda p: renamed.get(p, p))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
@@ -832,6 +831,12 @@ def bridge_runs(
         except InputError as error:
             raise in_files(error, reference_files, bridge) from None
     notes.extend(f"bridge: {w.message}" for w in caught)
+    only_first = sorted(set(distinct(reference["assay_id"])) - set(distinct(new["assay_id"])))
+    if only_first:
+        notes.append(
+            f"bridge: {len(only_first)} assay(s) measured in {bridge.labels[0]} only have no "
+            f"values for {bridge.labels[1]}'s samples: {rows_preview(only_first)}"
+        )
     summary = result.diagnostics.summary
     notes.append(
         f"bridge: {bridge.labels[1]} put on the scale of {bridge.labels[0]} with "
@@ -845,9 +850,23 @@ def bridge_runs(
         assays=result.diagnostics.assays,
         samples=result.diagnostics.samples,
         summary=summary,
-        renamed_plates=renamed,
+        renamed_plates={},
     )
     return combined, outcome
+
+
+def separate_plates(reference: pd.DataFrame, new: pd.DataFrame, label: str) -> dict[str, str]:
+    """Put ``label`` in front of the new run's plate labels that the reference run also
+    uses (exports number their plates from 1), so that QC sees them as other plates.
+    Changes ``new`` in place; returns {old label: new label}."""
+    if "plate" not in new.columns or "plate" not in reference.columns:
+        return {}
+    used = set(distinct(reference["plate"]).dropna().astype(str))
+    plates = distinct(new["plate"]).dropna().astype(str)
+    renamed = {str(p): f"{label}: {p}" for p in plates if str(p) in used}
+    if renamed:
+        new["plate"] = map_categories(new["plate"], lambda p: renamed.get(p, p))
+    return renamed
 
 
 def in_files(error: InputError, reference_files: list, bridge: BridgeRun) -> InputError:

@@ -94,6 +94,15 @@ ENV = str(Path(workflow.basedir) / "envs" / "proteosig.yaml")
 
 # a second run under 'bridge:' adds the bridging tables and figure to ingest
 BRIDGED = bool(config["bridge"]["npx"])
+if BRIDGED and config["qc"]["plate_normalisation"] == "median":
+    # not an error: with plates that each hold the groups alike, centring is still fine
+    sys.stderr.write(
+        "\nproteosig warning: 'bridge:' joins two runs but 'qc: plate_normalisation' is "
+        "'median': centring each run's plates on their own medians also removes the run "
+        "offset and, when the runs hold the groups in different proportions, part of the "
+        "disease differences; set it to 'none' unless every plate holds the groups "
+        "alike\n\n"
+    )
 BRIDGE_TABLES = {
     "bridge_adjustments": f"{RESULTS}/ingest/bridge_adjustments.tsv",
     "bridge_assays": f"{RESULTS}/ingest/bridge_assays.tsv",

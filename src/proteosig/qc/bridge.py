@@ -573,7 +573,8 @@ def combine_bridged(
     """Stack both runs (column ``run``: the labels), keeping one copy of each bridge sample.
 
     ``keep='reference'`` (Olink's advice) drops the new run's copy of every bridge pair in
-    ``pairs`` (from ``bridge_pairs``), ``'new'`` the reference copy. Control samples
+    ``pairs`` (from ``bridge_pairs``), ``'new'`` the reference copy (a renamed bridge sample
+    then takes its reference ID, the one the sample sheet uses). Control samples
     (``sample_type``) named alike in both runs keep the reference run's wells. Any other
     sample ID in both runs is an error: it would be two measurements of one sample. Rows of the
     reference run get ``bridged`` False and ``bridge_adjustment`` 0 when the new run has
@@ -591,7 +592,15 @@ def combine_bridged(
         ref_part = reference
     else:
         new_part = new_adjusted.loc[~new_ids.isin(shared_controls)]
-        ref_part = reference.loc[~reference["sample_id"].astype(str).isin(pairs["reference_id"])]
+        # only the pairs' study samples: the reference run's control wells stay
+        bridged_ids = pairs.loc[~pairs["control"], "reference_id"]
+        ref_part = reference.loc[~reference["sample_id"].astype(str).isin(bridged_ids)]
+        renamed = {n: r for r, n in zip(pairs["reference_id"], pairs["new_id"], strict=True)
+                   if r != n}  # fmt: skip
+        if renamed:  # the kept copy goes by the reference ID, the one the sample sheet knows
+            new_part = new_part.assign(
+                sample_id=new_part["sample_id"].astype(str).replace(renamed).astype("category")
+            )
     both = pd.Index(ref_part["sample_id"].unique()).intersection(new_part["sample_id"].unique())
     if len(both):
         raise InputError(

@@ -124,6 +124,12 @@ def top_concordance(a_t: np.ndarray, b_t: np.ndarray, top_n: int = DEFAULT_TOP_N
     change a correlation over every protein by little; this statistic looks where the
     signatures are. Its shared-control inflation is handled like the others', by the
     permutation null.
+
+    Two properties to know. It is not centred: a group shifted up on every protein
+    follows any signature whose top proteins mostly go up (a correlation would not
+    react). And a bootstrap resample picks its own top proteins, which favours
+    agreement, so percentile intervals of it sit above the observed value. With fewer
+    than ``top_n`` proteins (e.g. ten immune-axis scores) it is the signed mean over all.
     """
     top_a, top_b = _top(a_t, top_n), _top(b_t, top_n)
     return 0.5 * float(
@@ -500,6 +506,8 @@ def signature_similarity(
     """
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; expected one of {METRICS}")
+    if int(top_n) < 1:
+        raise ValueError(f"top_n must be at least 1, got {top_n}")
     if null not in NULLS:
         raise ValueError(f"unknown null {null!r}; expected one of {NULLS}")
     if baseline not in (None, "split_controls"):

@@ -55,10 +55,12 @@ def differential_recovery(
 
 
 def analysis_matrix(cohort, *, max_below_lod: float = 0.75) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Samples x assays of a simulated cohort's study samples, reduced the way QC would
-    reduce them, without running the pipeline: the planted gross outlier and the samples
-    with a planted QC warning out, assays below LOD in more than ``max_below_lod`` of the
-    samples out. Returns (matrix, sample table). For benchmarks over many cohorts."""
+    """Samples x assays of a simulated cohort's study samples, roughly as QC leaves them,
+    without running the pipeline: the planted gross outlier and the samples with a planted
+    QC warning out, assays below LOD in more than ``max_below_lod`` of all samples out.
+    Unlike QC it does not centre plates, apply the outlier rules, keep one assay per
+    protein or apply the LOD rule per group. Returns (matrix, sample table). For
+    benchmarks over many cohorts."""
     long = cohort.npx_long[cohort.npx_long["SampleType"] == "SAMPLE"]
     npx = long.pivot(index="SampleID", columns="OlinkID", values="NPX")
     lod = long.pivot(index="SampleID", columns="OlinkID", values="LOD")
