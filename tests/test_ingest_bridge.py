@@ -12,15 +12,15 @@ import pytest
 from proteosig.errors import InputError
 from proteosig.ingest import BridgeRun, ingest
 from proteosig.qc.bridge import BridgeSettings
+from proteosig.simulate.two_runs import PANEL_FILES
 
 REPO = Path(__file__).resolve().parents[1]
 TWO_RUNS = REPO / "resources" / "demo_two_runs"
-PANELS = ("demo_INF.csv", "demo_CVD_II.csv", "demo_CVD_III.csv", "demo_NEU.csv")
 SHEET = REPO / "resources" / "demo" / "samples.tsv"
 
 
 def files(run: str) -> list[Path]:
-    return [TWO_RUNS / run / name for name in PANELS]
+    return [TWO_RUNS / run / name for name in PANEL_FILES]
 
 
 def run_bridged(symbols, **bridge):

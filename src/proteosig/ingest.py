@@ -111,6 +111,8 @@ class BridgeRun:
         """The config's ``bridge:`` section (None or no files: one run, no bridging)."""
         if not section or not list(npx_paths):
             return None
+        from dataclasses import fields
+
         from proteosig.qc.bridge import BridgeSettings  # see bridge_runs
 
         samples = section.get("samples")
@@ -118,10 +120,9 @@ class BridgeRun:
             samples = {str(k): str(v) for k, v in samples.items()}
         elif samples is not None:
             samples = [str(s) for s in samples]
-        keys = ("method", "min_bridge", "drop_qc_warning", "unbridged", "keep_bridge_copy")
-        settings = BridgeSettings(**{k: section[k] for k in keys if k in section})
-        labels = tuple(section.get("labels") or ("run 1", "run 2"))
-        return cls(tuple(map(str, npx_paths)), samples, settings, labels)
+        options = {f.name: section[f.name] for f in fields(BridgeSettings) if f.name in section}
+        labels = tuple(section.get("labels") or cls.labels)
+        return cls(tuple(map(str, npx_paths)), samples, BridgeSettings(**options), labels)
 
 
 @dataclass
@@ -708,20 +709,21 @@ def ingest(
         for run in (raw, new) if new is not None else (raw,):
             check_wide_columns(run, sheet, wide_files)
     per_assay = harmonise_assays(raw, symbol_table)
+    n_rows = len(raw) + (0 if new is None else len(new))
     bridged, run_controls = None, []
     if new is not None:
         new_assays = harmonise_assays(new, symbol_table)
         renamed = separate_plates(raw, new, bridge.labels[1])
-        n_read = len(raw) + len(new)
         split = dict(sheet_ids=sheet.index, sheet_path=sample_sheet)
         raw, reference_controls = split_controls(raw, control_sample_pattern, **split)
         new, new_controls = split_controls(new, control_sample_pattern, **split)
         run_controls = [reference_controls, new_controls]
-        raw, bridged = bridge_runs(raw, new, bridge, reference_files=list(npx_paths), notes=notes)
-        bridged.renamed_plates = renamed
+        raw, bridged = bridge_runs(
+            raw, new, bridge, reference_files=list(npx_paths), renamed_plates=renamed,
+            notes=notes,
+        )  # fmt: skip
         del new
         per_assay = merge_assay_descriptions(per_assay, new_assays, raw["assay_id"])
-    n_rows = len(raw) if bridge is None else n_read
     # only the file names are needed after the split, which consumes the full frame
     sources = raw.iloc[first_rows(raw["source_file"])][["source_file"]]
     study, controls = split_controls(
@@ -807,6 +809,7 @@ def bridge_runs(
     bridge: BridgeRun,
     *,
     reference_files: list,
+    renamed_plates: dict[str, str],
     notes: list[str],
 ) -> tuple[pd.DataFrame, BridgeOutcome]:
     """Put ``new`` on ``reference``'s scale with its bridge samples; stack the runs.
@@ -850,7 +853,7 @@ def bridge_runs(
         assays=result.diagnostics.assays,
         samples=result.diagnostics.samples,
         summary=summary,
-        renamed_plates={},
+        renamed_plates=renamed_plates,
     )
     return combined, outcome
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from proteosig.simulate.two_runs import PANEL_FILES
 from tests.helpers import REPO
 from tests.workflow.test_pipeline import snakemake
 
@@ -109,9 +110,11 @@ def one_run_oracle(directory: Path) -> Path:
     config = yaml.safe_load((REPO / "config" / "examples" / "demo_two_runs.yaml").read_text())
     del config["bridge"]
     config["inputs"]["npx"] = []  # filled below
-    for name in ("demo_INF.csv", "demo_CVD_II.csv", "demo_CVD_III.csv", "demo_NEU.csv"):
-        first, second = (pd.read_csv(truth / run / name, sep=";", dtype=str,
-                                     keep_default_na=False) for run in ("run1", "run2"))  # fmt: skip
+    for name in PANEL_FILES:
+        first, second = (
+            pd.read_csv(truth / run / name, sep=";", dtype=str, keep_default_na=False)
+            for run in ("run1", "run2")
+        )
         second = second[second["SampleType"].eq("SAMPLE") & ~second["SampleID"].isin(bridge)]
         shift = offset.loc[second["OlinkID"], "run2_offset"].to_numpy()
         for column in ("NPX", "LOD"):
