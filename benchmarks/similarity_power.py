@@ -5,12 +5,17 @@ MDD, 30 AD, 21 PSO, 32 HC; half of MDD carries the AD effects), one per seed, se
 so not the shipped demo's seed. Each cohort is reduced roughly as QC would, without plate
 centring (the planted gross outlier and QC-warning samples out, assays below LOD in more
 than 75 % of samples out) and the MDD-AD and MDD-PSO pairs are tested as the pipeline
-does: the shared-control permutation null in both directions, the larger p. MDD-AD share
-planted biology; MDD-PSO share only what the AD-like subset has in common with psoriasis.
+does: the shared-control permutation null in both directions, combined by the metric's
+rule (``pair_p_value``: Bonferroni over the directions for the directional
+``transfer_t``, the larger p for the symmetric metrics). MDD-AD share planted biology;
+MDD-PSO share what the AD-like subset has in common with psoriasis (CCL20, PI3, CXCL9,
+CXCL10 and IFNG are planted in both), at half strength in half of MDD.
 
 Size: ``null_calibration`` on cohorts with no disease effect (every rejection false),
-and with disjoint effects in the two case groups (no shared biology, but each signature
-has its own proteins).
+with disjoint effects in the two case groups (no shared biology, but each signature
+has its own proteins), and with disjoint effects plus a technical shift of 0.3 SD of one
+group on every protein against the other's effects all upwards. Size is per direction
+(one ``signature_similarity`` call), the unit the calibration tests assert.
 
 Run:  python benchmarks/similarity_power.py [--cohorts 25] [--null-cohorts 600]
 Prints the rejection rates at alpha 0.05 and writes benchmarks/out/similarity_power.tsv.
@@ -24,19 +29,25 @@ from pathlib import Path
 
 import pandas as pd
 
+from proteosig.similarity.run import pair_p_value
 from proteosig.similarity.signatures import null_calibration, signature_similarity
 from proteosig.simulate import simulate_demo
 from proteosig.simulate.evaluate import analysis_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "similarity_power.tsv"
-METRICS = ("top_concordance_t", "spearman_t", "pearson_logfc")
+METRICS = ("transfer_t", "top_concordance_t", "spearman_t", "pearson_logfc")
+SIZE_SCENARIOS = {
+    "no effects": {},
+    "disjoint effects": {"distinct_effects": True},
+    "disjoint effects + shift": {"distinct_effects": True, "shift_a": 0.3},
+}
 ALPHA = 0.05
 
 
 def pair_p(matrix, samples, a: str, b: str, metric: str, seed: int, permutations: int) -> float:
     """The pipeline's p for a pair: both directions against the shared-control null."""
-    return max(
+    p_a, p_b = (
         signature_similarity(
             matrix, samples, case_a=first, case_b=second, control="HC",
             covariates=["age", "sex"], n_permutations=permutations, n_bootstrap=0, seed=seed,
@@ -44,6 +55,7 @@ def pair_p(matrix, samples, a: str, b: str, metric: str, seed: int, permutations
         )["p_value"]
         for first, second in ((a, b), (b, a))
     )  # fmt: skip
+    return pair_p_value(metric, p_a, p_b)[1]
 
 
 def power(n_cohorts: int, permutations: int) -> pd.DataFrame:
@@ -62,14 +74,14 @@ def power(n_cohorts: int, permutations: int) -> pd.DataFrame:
 def size(n_cohorts: int) -> pd.DataFrame:
     rows = []
     for metric in METRICS:
-        for distinct in (False, True):
+        for scenario, options in SIZE_SCENARIOS.items():
             result = null_calibration(
-                n_cohorts, metric=metric, distinct_effects=distinct, seed=11,
-                n_per_group=15, n_proteins=200, n_permutations=199,
+                n_cohorts, metric=metric, seed=11, n_per_group=15, n_proteins=200,
+                n_permutations=199, **options,
             )  # fmt: skip
             rows.append({
                 "metric": metric,
-                "cohorts": "disjoint effects" if distinct else "no effects",
+                "cohorts": scenario,
                 "false_positive_rate": result["fpr"],
                 "ci_low": result["fpr_ci"][0],
                 "ci_high": result["fpr_ci"][1],

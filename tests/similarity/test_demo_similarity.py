@@ -15,6 +15,7 @@ from scipy import stats
 from proteosig.differential.run import ModelSettings, fit_model
 from proteosig.differential.table import top_table
 from proteosig.similarity.patients import call_carriers, carriage_tests, signature_scores
+from proteosig.similarity.run import SimilaritySettings, similarity_table
 from proteosig.similarity.signatures import similarity_metrics
 
 GROUPS = ["HC", "AD", "PSO", "MDD"]
@@ -52,6 +53,18 @@ def _similarity_and_scores(matrix, samples):
     return similarity, scores.set_index("sample_id")
 
 
+def _pair_tests(matrix, samples) -> pd.DataFrame:
+    """The stage's pair test with its defaults (transfer_t, Bonferroni over directions),
+    one row per pair, indexed by the pair's groups."""
+    table = similarity_table(
+        matrix, samples, groups=["AD", "PSO", "MDD"], control="HC", covariates=["age", "sex"],
+        formula=None, seed=20260521,
+        settings=SimilaritySettings(permutations=999, bootstrap=0, control_splits=0),
+    )  # fmt: skip
+    pairs = table["signature_a"].str.removesuffix("_vs_HC") + "-"
+    return table.set_index(pairs + table["signature_b"].str.removesuffix("_vs_HC"))
+
+
 def _ingest_and_qc(directory):
     import yaml
 
@@ -82,6 +95,12 @@ def test_demo_mdd_resembles_ad_and_its_ad_like_subset_is_recovered(demo_qc):
     assert similarity("MDD", "AD") > similarity("MDD", "PSO") + 0.1
     top = "top_concordance_t"
     assert similarity("MDD", "AD", top) > 2 * similarity("MDD", "PSO", top)
+    # MDD follows AD's top proteins beyond the shared-control null; not PSO's
+    pairs = _pair_tests(qc.matrix, qc.samples)
+    assert pairs.loc["AD-MDD", "transfer_t_b"] > pairs.loc["PSO-MDD", "transfer_t_b"]
+    assert pairs.loc["AD-MDD", "p_permute_b"] < 0.01
+    assert pairs.loc["AD-MDD", "p_value"] < 0.05 and pairs.loc["AD-MDD", "fdr"] < 0.05
+    assert pairs.loc["PSO-MDD", "p_value"] > 0.05
     truth = pd.read_csv(REPO / "resources" / "demo" / "truth_samples.tsv", sep="\t")
     truth = truth.set_index("sample_id")["th2_high_subset"]
     mdd = scores[scores["group"] == "MDD"]
@@ -111,6 +130,10 @@ def test_cohort_planted_the_other_way_says_so(tmp_path):
     similarity, scores = _similarity_and_scores(qc.matrix, qc.samples)
     top = "top_concordance_t"
     assert similarity("MDD", "PSO", top) > similarity("MDD", "AD", top)
+    pairs = _pair_tests(qc.matrix, qc.samples)
+    assert pairs.loc["PSO-MDD", "transfer_t_b"] > pairs.loc["AD-MDD", "transfer_t_b"]
+    assert pairs.loc["PSO-MDD", "p_value"] < 0.05
+    assert pairs.loc["AD-MDD", "p_value"] > 0.05
     truth = pd.read_csv(tmp_path / "demo" / "truth_samples.tsv", sep="\t")
     truth = truth.set_index("sample_id")["th2_high_subset"]  # here: the PSO-like subset
     mdd = scores[scores["group"] == "MDD"]

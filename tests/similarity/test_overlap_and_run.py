@@ -14,6 +14,7 @@ from proteosig.similarity.run import (
     SimilaritySettings,
     carrier_subgroup_table,
     disease_groups,
+    pair_p_value,
     similarity_table,
 )
 from proteosig.similarity.signatures import simulate_cohort
@@ -76,9 +77,25 @@ def test_pair_table_is_seeded_and_finds_shared_biology():
     pd.testing.assert_frame_equal(first, again)
     row = first.iloc[0]
     assert (row["signature_a"], row["signature_b"]) == ("A_vs_HC", "B_vs_HC")
-    assert row["p_value"] == max(row["p_permute_a"], row["p_permute_b"]) <= 0.05
-    assert row["observed"] > row["shared_control_null_a"]
+    # transfer_t (default) asks two questions: the pair resembles when either holds
+    assert row["p_rule"] == "bonferroni_either_direction"
+    assert row["p_value"] == min(1, 2 * min(row["p_permute_a"], row["p_permute_b"])) <= 0.05
+    assert row["observed"] == row["transfer_t"] > row["shared_control_null_a"]
+    assert row["observed_b"] == row["transfer_t_b"] > row["shared_control_null_b"]
     assert row["ci_low"] <= row["observed"] <= row["ci_high"]
+    symmetric = SimilaritySettings(
+        metric="spearman_t", permutations=99, bootstrap=0, control_splits=0
+    )
+    row = similarity_table(matrix, samples, settings=symmetric, seed=3, **kwargs).iloc[0]
+    assert row["p_rule"] == "larger_of_two"
+    assert row["observed"] == row["observed_b"] == row["spearman_t"]
+    assert row["p_value"] == max(row["p_permute_a"], row["p_permute_b"]) <= 0.05
+
+
+def test_pair_p_value_rules():
+    assert pair_p_value("transfer_t", 0.01, 0.4) == ("bonferroni_either_direction", 0.02)
+    assert pair_p_value("transfer_t", 0.7, 0.6) == ("bonferroni_either_direction", 1.0)
+    assert pair_p_value("top_concordance_t", 0.01, 0.4) == ("larger_of_two", 0.4)
 
 
 def test_carrier_subgroup_contrasts():

@@ -47,13 +47,18 @@ rule similarity_axes:
     conda:
         ENV
     params:
-        similarity=section(
-            "similarity",
-            "metric",
-            "top_n",
-            "permutations",
-            "bootstrap",
-            "control_splits",
+        # a handful of axis scores: its own metric (a top-n list would take them all)
+        similarity=canonical(
+            {
+                **section(
+                    "similarity",
+                    "top_n",
+                    "permutations",
+                    "bootstrap",
+                    "control_splits",
+                ),
+                "metric": config["similarity"]["axis_metric"],
+            }
         ),
         formula=config["differential"]["formula"],
         groups=SIMILARITY_GROUPS,

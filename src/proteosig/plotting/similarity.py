@@ -16,6 +16,7 @@ from proteosig.plotting._style import (
     save,
     setup,
 )
+from proteosig.similarity.run import P_RULES
 
 
 def _empty(path, text: str) -> None:
@@ -30,25 +31,40 @@ def _significant(table: pd.DataFrame) -> pd.Series:
 
 
 def similarity_heatmap(table: pd.DataFrame, path) -> None:
-    """Observed similarity of every pair (lower triangle) with the shared-control null
-    and the permutation p-value written in each cell."""
+    """Observed similarity of every pair with the shared-control null and the permutation
+    p-value written in each cell; the colour is the observed value minus the null mean,
+    because two signatures with shared controls resemble each other without any biology.
+
+    A symmetric metric fills the lower triangle (one value per pair, the pair's p). A
+    directional one (``transfer_t``) fills both: the cell in row A, column B is "A follows
+    B's top proteins", with that direction's null and p, so the two questions of a pair
+    sit across the diagonal from each other.
+    """
     setup()
     if table.empty:
         _empty(path, "fewer than two signatures to compare")
         return
+    directional = table["p_rule"].iloc[0] == P_RULES["directional"]
     names = list(dict.fromkeys([*table["signature_a"], *table["signature_b"]]))
     n = len(names)
     values = np.full((n, n), np.nan)
     labels = [["" for _ in names] for _ in names]
     for row in table.itertuples(index=False):
-        i, j = names.index(row.signature_b), names.index(row.signature_a)
-        i, j = max(i, j), min(i, j)
-        values[i, j] = row.observed
-        null = max(row.shared_control_null_a, row.shared_control_null_b)
-        labels[i][j] = f"{row.observed:.2f}\nnull {null:.2f}\np={row.p_value:.2g}"
+        a, b = names.index(row.signature_a), names.index(row.signature_b)
+        if directional:
+            cells = [
+                (a, b, row.observed, row.shared_control_null_a, row.p_permute_a),
+                (b, a, row.observed_b, row.shared_control_null_b, row.p_permute_b),
+            ]
+        else:
+            null = max(row.shared_control_null_a, row.shared_control_null_b)
+            cells = [(max(a, b), min(a, b), row.observed, null, row.p_value)]
+        for i, j, value, null, p in cells:
+            values[i, j] = value - null
+            labels[i][j] = f"{value:.2f}\nnull {null:.2f}\np={p:.2g}"
     fig, ax = plt.subplots(figsize=(1.6 * n + 1.5, 1.4 * n + 0.8))
-    # correlations live in [-1, 1]; t-unit metrics (top_concordance_t) may go beyond
-    limit = max(1.0, float(np.nanmax(np.abs(values)))) if np.isfinite(values).any() else 1.0
+    # t-unit metrics (transfer_t) may go beyond a correlation's range
+    limit = max(0.5, float(np.nanmax(np.abs(values)))) if np.isfinite(values).any() else 1.0
     image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
     for i, j in itertools.product(range(n), range(n)):
         if labels[i][j]:
@@ -58,7 +74,11 @@ def similarity_heatmap(table: pd.DataFrame, path) -> None:
     ax.set_xticks(range(n), [s.replace("_", " ") for s in names], rotation=30, ha="right")
     ax.set_yticks(range(n), [s.replace("_", " ") for s in names])
     metric = table["metric"].iloc[0]
-    fig.colorbar(image, ax=ax, shrink=0.8, label=metric.replace("_", " "))
+    label = f"{metric.replace('_', ' ')} minus shared-control null"
+    fig.colorbar(image, ax=ax, shrink=0.8, label=label)
+    if directional:
+        ax.set_xlabel("signature whose top proteins are followed")
+        ax.set_ylabel("signature that follows them")
     ax.set_title("Signature similarity vs the shared-control null")
     fig.tight_layout()
     save(fig, path)

@@ -2,9 +2,17 @@
 
 Each unordered pair {A, B} of ``<group>_vs_<control>`` signatures is tested twice against
 the shared-control null (``signatures.signature_similarity``): once permuting A with the
-controls (does A's signature resemble B's beyond the shared controls?) and once permuting
-B. ``p_value`` is the larger of the two (an intersection-union test: both signatures must
-carry the other's pattern), then BH across pairs.
+controls and once permuting B. How the two p-values make the pair's depends on the metric:
+
+- directional (``transfer_t``, the default): the two directions are two questions, "does
+  A follow B's top proteins?" and "does B follow A's?". The pair resembles when either
+  holds: ``p_value`` = min(1, 2 * the smaller p) (Bonferroni over the two). A disease
+  whose subset carries the other's signature answers the first question and not the
+  second, so asking both would miss exactly the resemblance the stage is for.
+- symmetric (correlations, ``top_concordance_t``): one number that must exceed both
+  nulls: ``p_value`` is the larger p (an intersection-union test).
+
+Then BH across pairs.
 """
 
 from __future__ import annotations
@@ -20,14 +28,28 @@ from proteosig.differential.design import safe_name
 from proteosig.differential.run import CallSettings, ModelSettings, contrast_table, fit_model
 from proteosig.differential.table import adjust_bh
 from proteosig.errors import InputError
-from proteosig.similarity.signatures import METRICS, signature_similarity
+from proteosig.similarity.signatures import (
+    DIRECTIONAL_METRICS,
+    METRICS,
+    signature_similarity,
+)
 
 PAIR_COLUMNS = [
-    "signature_a", "signature_b", "n_shared", *METRICS, "metric", "observed", "ci_low",
-    "ci_high", "shared_control_null_a", "null_q975_a", "p_permute_a", "shared_control_null_b",
-    "null_q975_b", "p_permute_b", "p_value", "split_controls_mean", "split_controls_q025",
-    "split_controls_q975", "n_permutations", "n_bootstrap", "fdr",
+    "signature_a", "signature_b", "n_shared", *METRICS, "transfer_t_b", "metric", "observed",
+    "ci_low", "ci_high", "shared_control_null_a", "null_q975_a", "p_permute_a", "observed_b",
+    "ci_low_b", "ci_high_b", "shared_control_null_b", "null_q975_b", "p_permute_b", "p_rule",
+    "p_value", "split_controls_mean", "split_controls_q025", "split_controls_q975",
+    "n_permutations", "n_bootstrap", "fdr",
 ]  # fmt: skip
+#: how the two directions' p make the pair's, per kind of metric (module docstring)
+P_RULES = {"directional": "bonferroni_either_direction", "symmetric": "larger_of_two"}
+
+
+def pair_p_value(metric: str, p_permute_a: float, p_permute_b: float) -> tuple[str, float]:
+    """(rule, p) for a pair from its two directions' p-values (module docstring)."""
+    if metric in DIRECTIONAL_METRICS:
+        return P_RULES["directional"], min(1.0, 2.0 * min(p_permute_a, p_permute_b))
+    return P_RULES["symmetric"], max(p_permute_a, p_permute_b)
 
 
 @dataclass(frozen=True)
@@ -35,7 +57,7 @@ class SimilaritySettings:
     """The config's ``similarity:`` keys for the signature-level test."""
 
     groups: tuple = ()
-    metric: str = "top_concordance_t"
+    metric: str = "transfer_t"
     top_n: int = 20
     permutations: int = 1000
     bootstrap: int = 200
@@ -121,15 +143,21 @@ def similarity_table(
             n_splits=settings.control_splits,
             **common,
         )
+        # a directional metric's second direction is a second value, with its own interval
+        directional = settings.metric in DIRECTIONAL_METRICS
         backward = signature_similarity(
-            matrix, samples, case_a=b, case_b=a, n_bootstrap=0, seed=pair_seed(seed, b, a), **common
-        )
+            matrix, samples, case_a=b, case_b=a, seed=pair_seed(seed, b, a),
+            n_bootstrap=settings.bootstrap if directional else 0, **common,
+        )  # fmt: skip
         row = {
             "signature_a": signature_name(a, control),
             "signature_b": signature_name(b, control),
             "n_shared": forward["observed"]["n_shared"],
         }
         row.update({m: forward["observed"][m] for m in METRICS})
+        # the forward call measures A following B; B following A is the backward one's
+        row["transfer_t_b"] = backward["observed"]["transfer_t"]
+        rule, p_value = pair_p_value(settings.metric, forward["p_value"], backward["p_value"])
         row.update(
             {
                 "metric": settings.metric,
@@ -139,10 +167,14 @@ def similarity_table(
                 "shared_control_null_a": forward["null_mean"],
                 "null_q975_a": forward["null_q975"],
                 "p_permute_a": forward["p_value"],
+                "observed_b": backward["observed_value"],
+                "ci_low_b": backward["ci_low"] if directional else forward["ci_low"],
+                "ci_high_b": backward["ci_high"] if directional else forward["ci_high"],
                 "shared_control_null_b": backward["null_mean"],
                 "null_q975_b": backward["null_q975"],
                 "p_permute_b": backward["p_value"],
-                "p_value": max(forward["p_value"], backward["p_value"]),
+                "p_rule": rule,
+                "p_value": p_value,
                 "split_controls_mean": forward.get("split_controls_mean", np.nan),
                 "split_controls_q025": forward.get("split_controls_q025", np.nan),
                 "split_controls_q975": forward.get("split_controls_q975", np.nan),
