@@ -68,7 +68,7 @@ def main() -> None:
         for contrast, expected in EXPECTED.items():
             table = contrast_table(model, contrast)
             weights = signatures_from_long(long, drugs["drug"].tolist(), list(table["assay_id"]))
-            for rank_by in ("correlation", "connectivity"):
+            for rank_by in ("reversal_t", "correlation", "connectivity"):
                 settings = ReversalSettings(
                     rank_by=rank_by, bootstrap=0, gene_permutations=args.permutations,
                     label_permutations=args.permutations,

@@ -67,7 +67,12 @@ def _top(table):
 def test_demo_rankings(demo_qc):
     _, qc = demo_qc
     ranked = _rankings(qc, ["MDD_vs_HC", "AD_vs_HC", "PSO_vs_HC"])
-    assert _top(ranked["MDD_vs_HC"]) == {"dupilumab"}
+    # MDD as a whole: the IL-13 blockers first (tied with the drugs that share their
+    # mechanism signature), beyond the sample-label null; the protein-label FDR is 0.050
+    # on this draw, so they are not called (see the README)
+    mdd = ranked["MDD_vs_HC"]
+    assert _top(mdd) & IL4_IL13
+    assert (mdd.loc[mdd["rank"] == 1, "fdr_label"] < 0.05).all()
     assert _top(ranked["AD_vs_HC"]) & (IL4_IL13 | {"abrocitinib", "upadacitinib"})
     assert _top(ranked["PSO_vs_HC"]) & IL17_IL23
     top_pso = ranked["PSO_vs_HC"].set_index("drug").loc["ustekinumab"]
@@ -91,4 +96,5 @@ def test_ranking_follows_the_data_on_a_cohort_planted_otherwise(tmp_path):
     ranked = _rankings(_ingest_and_qc(tmp_path / "demo"), ["MDD_vs_HC"])["MDD_vs_HC"]
     assert not _top(ranked) & IL4_IL13
     by_drug = ranked.set_index("drug")
-    assert by_drug.loc["ustekinumab", "rank"] < by_drug.loc["dupilumab", "rank"]
+    for th2 in IL4_IL13:
+        assert by_drug.loc["ustekinumab", "rank"] < by_drug.loc[th2, "rank"]

@@ -14,6 +14,7 @@ from proteosig.reversal.scores import (
     ks_enrichment,
     patient_reversal,
     reversal_correlation,
+    reversal_t,
 )
 from tests.helpers import REPO
 
@@ -52,6 +53,31 @@ def test_reversal_correlation_and_dep_share_by_hand():
     assert share[0] == pytest.approx(2 / 3)  # first and third reversed, second untouched
     assert share[1] == pytest.approx(0.0)
     assert np.isnan(dep_reversal(weights, logfc, np.zeros(4, bool))[0, 0])
+
+
+def test_reversal_t_by_hand():
+    t = np.array([4.0, 2.0, 1.0, 0.0, -3.0])  # median 1.0 -> [3, 1, 0, -1, -4]
+    weights = np.array([
+        [-2.0, -1.0, 0.0, 0.0, 0.0],  # lowers the two raised proteins: (6 + 1) / 3
+        [0.0, 0.0, 0.0, 0.0, 1.0],  # raises the lowered one: 4 / 1
+        [1.0, 0.0, 0.0, 0.0, 0.0],  # raises a raised one: mimics
+        [0.0, 0.0, 0.0, 0.0, 0.0],  # no signature
+    ])  # fmt: skip
+    scores = reversal_t(weights, t)[0]
+    np.testing.assert_allclose(scores[:3], [7 / 3, 4.0, -3.0])
+    assert np.isnan(scores[3])
+    # the disease's effects on proteins the drug does not touch leave its score alone
+    # (a correlation over every protein falls), and a shift of every protein does too
+    elsewhere = np.append(t, [6.0, 6.0, -6.0, -6.0])  # median still 1.0
+    wide = np.hstack([weights[:1], np.zeros((1, 4))])
+    base = np.append(t, [0.5, 1.5, 1.0, 1.0])
+    assert reversal_t(wide, elsewhere)[0, 0] == pytest.approx(reversal_t(wide, base)[0, 0])
+    assert reversal_correlation(wide, elsewhere)[0, 0] < reversal_correlation(wide, base)[0, 0]
+    assert reversal_t(weights, t + 2.5)[0, 0] == pytest.approx(7 / 3)
+    # a missing t counts as the median
+    missing = t.copy()
+    missing[1] = np.nan  # median of [4, 1, 0, -3] = 0.5
+    assert reversal_t(weights, missing)[0, 0] == pytest.approx((2 * 3.5 + 0) / 3)
 
 
 def test_patient_reversal_is_minus_cosine_over_the_drug_proteins():
@@ -130,7 +156,7 @@ def test_each_null_draws_independently_of_the_others_sizes():
     assert not few["p_gene"].equals(many["p_gene"])  # the changed null did change
 
 
-@pytest.mark.parametrize("rank_by", ["correlation", "connectivity"])
+@pytest.mark.parametrize("rank_by", ["reversal_t", "correlation", "connectivity"])
 def test_gene_null_is_calibrated(rank_by):
     """No disease effect: the protein-label p-values of random drugs are uniform."""
     rng = np.random.default_rng(5)

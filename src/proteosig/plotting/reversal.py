@@ -44,9 +44,11 @@ def ranked_drugs(table: pd.DataFrame, path, *, title: str, top: int = 3) -> None
         for yi, value in zip(y, usable[stability], strict=True):
             if np.isfinite(value):
                 ax.text(right, yi, f" {value:.0%}", va="center", fontsize=6, color="#555555")
-    by = str(usable["ranked_by"].iloc[0]) if "ranked_by" in usable else "correlation"
-    meaning = ("-corr(drug weights, disease logFC)" if by == "correlation"
-               else "-CMap connectivity")  # fmt: skip
+    by = str(usable["ranked_by"].iloc[0]) if "ranked_by" in usable else "reversal_t"
+    meaning = {
+        "reversal_t": "disease t against the drug, over its proteins",
+        "correlation": "-corr(drug weights, disease logFC)",
+    }.get(by, "-CMap connectivity")
     ax.set_xlabel(f"reversal score ({meaning}; > 0 reverses the signature)")
     ax.set_title(title, fontsize=9)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for k, c in KIND_COLOURS.items()

@@ -1,10 +1,16 @@
 """The reversal stage: score every drug against one disease signature, with its nulls.
 
-Per contrast and drug: CMap connectivity, the reversal correlation and the share of DEPs
-reversed. ``reversal_score`` is the score drugs are ranked and tested by: the reversal
-correlation by default (it uses the signatures' weights: an observed or empirical log2FC
-of -1.8 counts more than one of -0.4, which the unweighted KS statistic of CMap cannot
-see), or -connectivity (``rank_by: connectivity``). Two p-values for it:
+Per contrast and drug: the reversal in t units, CMap connectivity, the reversal
+correlation and the share of DEPs reversed. ``reversal_score`` is the score drugs are
+ranked and tested by: ``reversal_t`` by default (``rank_by: reversal_t``), the reversal
+correlation (``correlation``) or -connectivity (``connectivity``). The first two use the
+signatures' weights (an observed or empirical log2FC of -1.8 counts more than one of
+-0.4, which the unweighted KS statistic of CMap cannot see); ``reversal_t`` also looks
+only at the drug's proteins, so a disease's effects elsewhere do not dilute it. On 25
+cohorts of the demo's design (``benchmarks/reversal_power.py``) a type-2 blocker ranked
+first for MDD in 84 % with ``reversal_t`` against 68 % with the correlation, and was also
+called in 52 % against 32 %; for psoriasis an IL-17/IL-23 blocker ranked first in 100 %
+against 92 % (called: 96 % against 84 %). Two p-values for the ranking score:
 
 ``p_gene``  signature-size-preserving null: the disease's proteins are permuted (t,
             logFC and DEP calls together), which is the same as drawing random drug
@@ -30,13 +36,21 @@ from proteosig.differential.design import default_formula, safe_name
 from proteosig.differential.table import adjust_bh
 from proteosig.errors import InputError
 from proteosig.progress import Progress
-from proteosig.reversal.scores import connectivity, dep_reversal, reversal_correlation
+from proteosig.reversal.scores import (
+    connectivity,
+    dep_reversal,
+    reversal_correlation,
+    reversal_t,
+)
 from proteosig.similarity.signatures import _Refitter, bootstrap_counts, independent_streams
+
+#: ``rank_by`` values and whether the score needs the moderated t (refits then moderate)
+RANK_BY = {"reversal_t": True, "correlation": False, "connectivity": True}
 
 
 @dataclass(frozen=True)
 class ReversalSettings:
-    rank_by: str = "correlation"
+    rank_by: str = "reversal_t"
     gene_permutations: int = 1000
     label_permutations: int = 1000
     bootstrap: int = 200
@@ -89,13 +103,15 @@ def score_contrast(
     w = weights.to_numpy(dtype=float)
     usable = np.abs(w).sum(axis=1) > 0
     t, logfc, dep = _disease_vectors(table, assays)
-    if settings.rank_by not in ("correlation", "connectivity"):
+    if settings.rank_by not in RANK_BY:
         raise InputError("config", f"unknown rank_by {settings.rank_by!r}",
-                         expected="correlation or connectivity")  # fmt: skip
-    by_correlation = settings.rank_by == "correlation"
+                         expected=" or ".join(RANK_BY))  # fmt: skip
+    needs_t = RANK_BY[settings.rank_by]
 
     def score(t_rows, fc_rows):
-        if by_correlation:
+        if settings.rank_by == "reversal_t":
+            return reversal_t(w, t_rows)
+        if settings.rank_by == "correlation":
             return reversal_correlation(w, fc_rows)
         return -connectivity(w, t_rows)
 
@@ -125,14 +141,10 @@ def score_contrast(
         def refits(codes_rows, what, weights=None):
             """Drug scores (replicates x drugs) of a batch of refits."""
             out = np.empty((len(codes_rows), len(w)))
-            batches = model.fit_many(codes_rows, pair, weights=weights,
-                                     moderate=not by_correlation,
+            batches = model.fit_many(codes_rows, pair, weights=weights, moderate=needs_t,
                                      progress=Progress(what, len(codes_rows)))  # fmt: skip
             for i, fc, t_new in batches:
-                if by_correlation:
-                    out[i] = score(None, fc[align, 0])[0]
-                else:
-                    out[i] = score(t_new[align, 0], None)[0]
+                out[i] = score(t_new[align, 0] if needs_t else None, fc[align, 0])[0]
             return out
 
         pool = np.flatnonzero(np.isin(codes, (case, reference)))
@@ -163,14 +175,15 @@ def score_contrast(
     p_label[~usable] = np.nan
     out = info.set_index("drug").reindex(weights.index).rename_axis("drug").reset_index()
     out.insert(1, "reversal_score", np.where(usable, observed, np.nan))
-    out.insert(2, "connectivity", np.where(usable, connectivity(w, t)[0], np.nan))
+    out.insert(2, "reversal_t", np.where(usable, reversal_t(w, t)[0], np.nan))
+    out.insert(3, "connectivity", np.where(usable, connectivity(w, t)[0], np.nan))
     out.insert(
-        3, "reversal_correlation", np.where(usable, reversal_correlation(w, logfc)[0], np.nan)
+        4, "reversal_correlation", np.where(usable, reversal_correlation(w, logfc)[0], np.nan)
     )
     out.insert(
-        4, "dep_reversed_pct", np.where(usable, 100 * dep_reversal(w, logfc, dep)[0], np.nan)
+        5, "dep_reversed_pct", np.where(usable, 100 * dep_reversal(w, logfc, dep)[0], np.nan)
     )
-    out.insert(5, "ranked_by", settings.rank_by)
+    out.insert(6, "ranked_by", settings.rank_by)
     out["p_gene"] = p_gene
     out["fdr_gene"] = adjust_bh(p_gene)
     out["p_label"] = p_label

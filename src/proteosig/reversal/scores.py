@@ -12,6 +12,15 @@ ES_up - ES_down, or 0 when both have the same sign. Positive: the drug moves pro
 way the disease does; negative: it reverses them. With only one set (mechanism
 signatures lower proteins only), connectivity = ES_up or -ES_down.
 
+``reversal_t``: the disease's moderated t over the drug's proteins, centred on the
+median protein, weighted by the drug's weights and signed against them, averaged
+(-sum w (t - median t) / sum |w|; in t units): positive when the disease moves the
+drug's proteins the other way from the drug. It looks only where the drug acts, so the
+disease's effects on proteins the drug does not touch (MDD's vascular proteins for an
+IL-13 blocker) do not dilute it, as they dilute a correlation over every protein; the
+centring keeps a group shifted on every protein from being reversed by every drug that
+lowers proteins. The reversal counterpart of the similarity stage's ``transfer_t``.
+
 ``reversal_correlation``: -Pearson correlation between the drug's weights and the
 disease's logFC over the measured proteins (weights 0 where the drug has no known
 effect): positive when the drug pushes proteins opposite to the disease.
@@ -63,6 +72,20 @@ def connectivity(weights: np.ndarray, t: np.ndarray) -> np.ndarray:
         else:
             out[:, d] = np.nan
     return out
+
+
+def reversal_t(weights: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(batch x drugs) -sum_j w_j (t_j - median t) / sum_j |w_j| for each row of t.
+
+    Missing t count as the median (no evidence either way); a drug without weights is NaN.
+    """
+    t = np.atleast_2d(np.asarray(t, dtype=float))
+    finite = np.isfinite(t)
+    with np.errstate(all="ignore"):  # an all-missing row has no median: NaN, then 0 below
+        median = np.nanmedian(np.where(finite, t, np.nan), axis=1, keepdims=True)
+    centred = np.where(finite, t - median, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return -(centred @ weights.T) / np.abs(weights).sum(axis=1)[None, :]
 
 
 def reversal_correlation(weights: np.ndarray, logfc: np.ndarray) -> np.ndarray:
