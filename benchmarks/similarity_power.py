@@ -11,13 +11,15 @@ rule (``pair_p_value``: Bonferroni over the directions for the directional
 MDD-PSO share what the AD-like subset has in common with psoriasis (CCL20, PI3, CXCL9,
 CXCL10 and IFNG are planted in both), at half strength in half of MDD.
 
-Size: ``null_calibration`` on cohorts with no disease effect (every rejection false),
-with disjoint effects in the two case groups (no shared biology, but each signature
-has its own proteins), and with disjoint effects plus a technical shift of 0.3 SD of one
-group on every protein against the other's effects all upwards. Size is per direction
-(one ``signature_similarity`` call), the unit the calibration tests assert.
+Size: ``null_calibration`` (3 groups, 200 proteins, 199 permutations) on cohorts where
+every rejection is false: no disease effect; disjoint effects in the two case groups
+(10 % of proteins each); the same with one group shifted by 0.3 NPX on every protein,
+proteins with unequal SDs (log-SD 0.5) and the other group's effects all upwards; and
+independent effects (20 % of proteins each, drawn separately with random signs, so they
+overlap by chance; 30 per group). Reported per direction (one ``signature_similarity``
+call; for ``transfer_t`` also its label and protein nulls alone) and per pair.
 
-Run:  python benchmarks/similarity_power.py [--cohorts 25] [--null-cohorts 600]
+Run:  python benchmarks/similarity_power.py [--cohorts 25] [--null-cohorts 300]
 Prints the rejection rates at alpha 0.05 and writes benchmarks/out/similarity_power.tsv.
 """
 
@@ -29,19 +31,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from proteosig.similarity.run import pair_p_value
-from proteosig.similarity.signatures import null_calibration, signature_similarity
+from proteosig.similarity.signatures import (
+    null_calibration,
+    pair_p_value,
+    signature_similarity,
+)
 from proteosig.simulate import simulate_demo
 from proteosig.simulate.evaluate import analysis_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "similarity_power.tsv"
 METRICS = ("transfer_t", "top_concordance_t", "spearman_t", "pearson_logfc")
+SIZE_METRICS = ("transfer_t", "top_concordance_t", "spearman_t")
 SIZE_SCENARIOS = {
     "no effects": {},
     "disjoint effects": {"distinct_effects": True},
-    "disjoint effects + shift": {"distinct_effects": True, "shift_a": 0.3},
-}
+    "disjoint + shift, unequal SDs": {"distinct_effects": True, "shift_a": 0.3,
+                                      "sd_spread": 0.5},
+    "independent effects (n 30)": {"independent_effects": 0.2, "n_per_group": 30},
+}  # fmt: skip
 ALPHA = 0.05
 
 
@@ -73,20 +81,25 @@ def power(n_cohorts: int, permutations: int) -> pd.DataFrame:
 
 def size(n_cohorts: int) -> pd.DataFrame:
     rows = []
-    for metric in METRICS:
+    for metric in SIZE_METRICS:
         for scenario, options in SIZE_SCENARIOS.items():
+            settings = {"n_per_group": 15, **options}
             result = null_calibration(
-                n_cohorts, metric=metric, seed=11, n_per_group=15, n_proteins=200,
-                n_permutations=199, **options,
+                n_cohorts, metric=metric, seed=11, n_proteins=200, n_permutations=199,
+                both_directions=True, **settings,
             )  # fmt: skip
             rows.append({
                 "metric": metric,
                 "cohorts": scenario,
-                "false_positive_rate": result["fpr"],
+                "direction": result["fpr"],
                 "ci_low": result["fpr_ci"][0],
                 "ci_high": result["fpr_ci"][1],
+                "label_null_alone": float((result["label_p_values"] < ALPHA).mean()),
+                "protein_null_alone": float((result["protein_p_values"] < ALPHA).mean()),
+                "pair": result["pair_fpr"],
                 "n": n_cohorts,
             })  # fmt: skip
+            print(rows[-1], flush=True)
     return pd.DataFrame(rows)
 
 
@@ -94,7 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cohorts", type=int, default=25)
     parser.add_argument("--permutations", type=int, default=499)
-    parser.add_argument("--null-cohorts", type=int, default=600)
+    parser.add_argument("--null-cohorts", type=int, default=300)
     args = parser.parse_args()
     found = power(args.cohorts, args.permutations)
     table = (
@@ -106,7 +119,7 @@ def main() -> None:
     print(f"\nrejections at alpha {ALPHA} on demo-design cohorts (seeds 1..{args.cohorts}):")
     print(table.to_string(index=False))
     calibration = size(args.null_cohorts)
-    print(f"\nfalse-positive rate at alpha {ALPHA} (95 % binomial interval):")
+    print(f"\nfalse-positive rate at alpha {ALPHA} (direction: 95 % binomial interval):")
     print(calibration.to_string(index=False))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     found.to_csv(OUT, sep="\t", index=False)

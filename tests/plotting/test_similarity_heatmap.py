@@ -19,8 +19,8 @@ def pair_table(rule: str) -> pd.DataFrame:
             "observed_b": [0.6, 1.3, 0.9],
             "shared_control_null_a": [0.8, 0.7, 0.5],
             "shared_control_null_b": [0.5, 0.5, 0.8],
-            "p_permute_a": [0.05, 0.06, 0.9],
-            "p_permute_b": [0.4, 0.003, 0.3],
+            "p_direction_a": [0.05, 0.06, 0.9],
+            "p_direction_b": [0.4, 0.003, 0.3],
             "p_rule": rule,
             "p_value": [0.1, 0.006, 0.6],
         }

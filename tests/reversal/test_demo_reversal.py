@@ -68,11 +68,11 @@ def test_demo_rankings(demo_qc):
     _, qc = demo_qc
     ranked = _rankings(qc, ["MDD_vs_HC", "AD_vs_HC", "PSO_vs_HC"])
     # MDD as a whole: the IL-13 blockers first (tied with the drugs that share their
-    # mechanism signature), beyond the sample-label null; the protein-label FDR is 0.050
-    # on this draw, so they are not called (see the README)
+    # mechanism signature) and called on both nulls; close to the line on this draw
+    # (protein-null FDR 0.046 here, 0.039 with the pipeline's 1000 permutations)
     mdd = ranked["MDD_vs_HC"]
     assert _top(mdd) & IL4_IL13
-    assert (mdd.loc[mdd["rank"] == 1, "fdr_label"] < 0.05).all()
+    assert mdd.loc[mdd["rank"] == 1, "significant"].all()
     assert _top(ranked["AD_vs_HC"]) & (IL4_IL13 | {"abrocitinib", "upadacitinib"})
     assert _top(ranked["PSO_vs_HC"]) & IL17_IL23
     top_pso = ranked["PSO_vs_HC"].set_index("drug").loc["ustekinumab"]

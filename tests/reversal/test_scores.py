@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from proteosig.reversal.library import drug_signatures, mechanism_weights, read_library
 from proteosig.reversal.run import ReversalSettings, contrast_groups, score_contrast
@@ -56,28 +57,37 @@ def test_reversal_correlation_and_dep_share_by_hand():
 
 
 def test_reversal_t_by_hand():
-    t = np.array([4.0, 2.0, 1.0, 0.0, -3.0])  # median 1.0 -> [3, 1, 0, -1, -4]
+    logfc = np.array([4.0, 2.0, 1.0, 0.0, -3.0])  # median 1.0
+    se = np.array([2.0, 1.0, 1.0, 1.0, 1.0])  # protein 3 (logFC 0) takes the median SE
+    t = logfc / se  # centred: [(4 - 1) / 2, 1, 0, -1, -4] = [1.5, 1, 0, -1, -4]
     weights = np.array([
-        [-2.0, -1.0, 0.0, 0.0, 0.0],  # lowers the two raised proteins: (6 + 1) / 3
+        [-2.0, -1.0, 0.0, 0.0, 0.0],  # lowers the two raised proteins: (3 + 1) / 3
         [0.0, 0.0, 0.0, 0.0, 1.0],  # raises the lowered one: 4 / 1
         [1.0, 0.0, 0.0, 0.0, 0.0],  # raises a raised one: mimics
         [0.0, 0.0, 0.0, 0.0, 0.0],  # no signature
     ])  # fmt: skip
-    scores = reversal_t(weights, t)[0]
-    np.testing.assert_allclose(scores[:3], [7 / 3, 4.0, -3.0])
+    scores = reversal_t(weights, logfc, t)[0]
+    np.testing.assert_allclose(scores[:3], [4 / 3, 4.0, -1.5])
     assert np.isnan(scores[3])
+    # a disease group shifted by the same NPX on every protein: same score, although
+    # its t moves by shift / SE, differently per protein
+    shifted = logfc + 2.5
+    np.testing.assert_allclose(reversal_t(weights, shifted, shifted / se)[0, :3], scores[:3])
     # the disease's effects on proteins the drug does not touch leave its score alone
-    # (a correlation over every protein falls), and a shift of every protein does too
-    elsewhere = np.append(t, [6.0, 6.0, -6.0, -6.0])  # median still 1.0
+    # (a correlation over every protein falls)
     wide = np.hstack([weights[:1], np.zeros((1, 4))])
-    base = np.append(t, [0.5, 1.5, 1.0, 1.0])
-    assert reversal_t(wide, elsewhere)[0, 0] == pytest.approx(reversal_t(wide, base)[0, 0])
+    base = np.append(logfc, [0.5, 1.5, 1.0, 1.0])  # median still 1.0
+    elsewhere = np.append(logfc, [6.0, 6.0, -6.0, -6.0])
+    se_wide = np.append(se, [1.0] * 4)
+    assert reversal_t(wide, elsewhere, elsewhere / se_wide)[0, 0] == pytest.approx(
+        reversal_t(wide, base, base / se_wide)[0, 0]
+    )
     assert reversal_correlation(wide, elsewhere)[0, 0] < reversal_correlation(wide, base)[0, 0]
-    assert reversal_t(weights, t + 2.5)[0, 0] == pytest.approx(7 / 3)
-    # a missing t counts as the median
+    # a missing t counts as 0 and keeps its weight; a row without t is NaN
     missing = t.copy()
-    missing[1] = np.nan  # median of [4, 1, 0, -3] = 0.5
-    assert reversal_t(weights, missing)[0, 0] == pytest.approx((2 * 3.5 + 0) / 3)
+    missing[1] = np.nan  # median logFC of the rest 0.5 -> first drug (2 * 3.5 / 2 + 0) / 3
+    assert reversal_t(weights, logfc, missing)[0, 0] == pytest.approx(3.5 / 3)
+    assert np.isnan(reversal_t(weights, logfc, np.full(5, np.nan))).all()
 
 
 def test_patient_reversal_is_minus_cosine_over_the_drug_proteins():
@@ -132,6 +142,34 @@ def test_planted_reversal_is_found_and_ranked_first():
     assert out.loc["reverser", "dep_reversed_pct"] == pytest.approx(expected)
 
 
+def test_label_null_compares_like_with_like():
+    """With the label null, the observed scores come from the same plain-eBayes refit as
+    the null: a differential table with another moderation (trend, robust, TREAT: here
+    its t simply doubled) does not change the scores or the p-values."""
+    rng = np.random.default_rng(4)
+    matrix, samples = _study(rng)
+    matrix.loc[samples["group"].eq("D").to_numpy(), matrix.columns[:10]] += 0.8
+    weights = pd.DataFrame(0.0, index=["a", "b"], columns=matrix.columns)
+    weights.loc["a", matrix.columns[:8]] = -1.0
+    weights.loc["b", matrix.columns[40:48]] = -1.0
+    info = pd.DataFrame({"drug": weights.index, "signature_kind": "mechanism"})
+    table = _table(matrix, samples)
+    other = table.assign(t=2 * table["t"])
+    runs = [
+        score_contrast(
+            t, weights, info, matrix=matrix, samples=samples, groups=("D", "HC"),
+            group_levels=["HC", "D"], covariates=["age"], seed=1,
+            settings=ReversalSettings(gene_permutations=99, label_permutations=49, bootstrap=0),
+        ).set_index("drug")
+        for t in (table, other)
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(runs[0], runs[1])
+    # and the plain refit is the differential table when no option is set
+    by_assay = table.set_index("assay_id").loc[weights.columns]
+    plain = reversal_t(weights.to_numpy(), by_assay["logFC"].to_numpy(), by_assay["t"].to_numpy())
+    np.testing.assert_allclose(runs[0].loc[["a", "b"], "reversal_t"], plain[0], rtol=1e-8)
+
+
 def test_each_null_draws_independently_of_the_others_sizes():
     # more protein-label permutations must not change the sample-label null or bootstrap
     rng = np.random.default_rng(3)
@@ -171,6 +209,27 @@ def test_gene_null_is_calibrated(rank_by):
     out = score_contrast(table, weights, info, seed=2, settings=settings)
     rate = float((out["p_gene"] <= 0.05).mean())
     assert 0.01 <= rate <= 0.1
+
+
+def test_label_null_is_calibrated():
+    """No disease effect, 80 studies, one drug on 8 random proteins each: the sample-label
+    p-values of the default score are uniform."""
+    rng = np.random.default_rng(8)
+    p_label = []
+    for _ in range(80):
+        matrix, samples = _study(rng, n=12, p=100)
+        weights = pd.DataFrame(0.0, index=["d"], columns=matrix.columns)
+        weights.loc["d", rng.choice(matrix.columns, size=8, replace=False)] = -1.0
+        out = score_contrast(
+            _table(matrix, samples), weights, pd.DataFrame({"drug": ["d"]}), matrix=matrix,
+            samples=samples, groups=("D", "HC"), group_levels=["HC", "D"], covariates=["age"],
+            seed=int(rng.integers(2**31)),
+            settings=ReversalSettings(gene_permutations=99, label_permutations=99, bootstrap=0),
+        )  # fmt: skip
+        p_label.append(out["p_label"].iloc[0])
+    p_label = np.array(p_label)
+    assert np.mean(p_label <= 0.05) <= 0.1
+    assert stats.kstest(p_label, "uniform").pvalue > 0.01
 
 
 def test_library_signatures_choose_kinds_and_map_axes():

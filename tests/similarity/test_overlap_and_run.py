@@ -14,10 +14,10 @@ from proteosig.similarity.run import (
     SimilaritySettings,
     carrier_subgroup_table,
     disease_groups,
-    pair_p_value,
+    pair_seed,
     similarity_table,
 )
-from proteosig.similarity.signatures import simulate_cohort
+from proteosig.similarity.signatures import pair_p_value, signature_similarity, simulate_cohort
 
 
 def _table(calls: dict[str, int]) -> pd.DataFrame:
@@ -77,18 +77,32 @@ def test_pair_table_is_seeded_and_finds_shared_biology():
     pd.testing.assert_frame_equal(first, again)
     row = first.iloc[0]
     assert (row["signature_a"], row["signature_b"]) == ("A_vs_HC", "B_vs_HC")
-    # transfer_t (default) asks two questions: the pair resembles when either holds
+    # transfer_t (default) asks two questions, each against the label and protein nulls;
+    # the pair resembles when either holds
     assert row["p_rule"] == "bonferroni_either_direction"
-    assert row["p_value"] == min(1, 2 * min(row["p_permute_a"], row["p_permute_b"])) <= 0.05
+    for side in ("a", "b"):
+        assert row[f"p_direction_{side}"] == max(row[f"p_permute_{side}"],
+                                                 row[f"p_proteins_{side}"])  # fmt: skip
+    assert row["p_value"] == min(1, 2 * min(row["p_direction_a"], row["p_direction_b"])) <= 0.05
     assert row["observed"] == row["transfer_t"] > row["shared_control_null_a"]
     assert row["observed_b"] == row["transfer_t_b"] > row["shared_control_null_b"]
+    # the b columns are B following A, as a direct call with the cases swapped gives them
+    backward = signature_similarity(
+        matrix, samples, case_a="B", case_b="A", control="HC", covariates=["age"],
+        n_permutations=99, n_bootstrap=20, seed=pair_seed(3, "B", "A"),
+    )  # fmt: skip
+    assert row["observed_b"] == backward["observed_value"]
+    assert row["p_direction_b"] == backward["p_value"]
+    assert (row["ci_low_b"], row["ci_high_b"]) == (backward["ci_low"], backward["ci_high"])
     assert row["ci_low"] <= row["observed"] <= row["ci_high"]
+    assert row["ci_low_b"] <= row["observed_b"] <= row["ci_high_b"]
     symmetric = SimilaritySettings(
         metric="spearman_t", permutations=99, bootstrap=0, control_splits=0
     )
     row = similarity_table(matrix, samples, settings=symmetric, seed=3, **kwargs).iloc[0]
     assert row["p_rule"] == "larger_of_two"
     assert row["observed"] == row["observed_b"] == row["spearman_t"]
+    assert np.isnan(row["p_proteins_a"]) and row["p_direction_a"] == row["p_permute_a"]
     assert row["p_value"] == max(row["p_permute_a"], row["p_permute_b"]) <= 0.05
 
 
@@ -96,6 +110,9 @@ def test_pair_p_value_rules():
     assert pair_p_value("transfer_t", 0.01, 0.4) == ("bonferroni_either_direction", 0.02)
     assert pair_p_value("transfer_t", 0.7, 0.6) == ("bonferroni_either_direction", 1.0)
     assert pair_p_value("top_concordance_t", 0.01, 0.4) == ("larger_of_two", 0.4)
+    # a direction without a p is left out, in either order
+    assert pair_p_value("transfer_t", np.nan, 0.3)[1] == pair_p_value("transfer_t", 0.3, np.nan)[1]
+    assert np.isnan(pair_p_value("spearman_t", np.nan, np.nan)[1])
 
 
 def test_carrier_subgroup_contrasts():

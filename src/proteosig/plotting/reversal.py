@@ -44,7 +44,8 @@ def ranked_drugs(table: pd.DataFrame, path, *, title: str, top: int = 3) -> None
         for yi, value in zip(y, usable[stability], strict=True):
             if np.isfinite(value):
                 ax.text(right, yi, f" {value:.0%}", va="center", fontsize=6, color="#555555")
-    by = str(usable["ranked_by"].iloc[0]) if "ranked_by" in usable else "reversal_t"
+    # tables from before the ranked_by column were all ranked by the correlation
+    by = str(usable["ranked_by"].iloc[0]) if "ranked_by" in usable else "correlation"
     meaning = {
         "reversal_t": "disease t against the drug, over its proteins",
         "correlation": "-corr(drug weights, disease logFC)",

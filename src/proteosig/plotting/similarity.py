@@ -16,7 +16,7 @@ from proteosig.plotting._style import (
     save,
     setup,
 )
-from proteosig.similarity.run import P_RULES
+from proteosig.similarity.signatures import P_RULES
 
 
 def _empty(path, text: str) -> None:
@@ -37,8 +37,9 @@ def similarity_heatmap(table: pd.DataFrame, path) -> None:
 
     A symmetric metric fills the lower triangle (one value per pair, the pair's p). A
     directional one (``transfer_t``) fills both: the cell in row A, column B is "A follows
-    B's top proteins", with that direction's null and p, so the two questions of a pair
-    sit across the diagonal from each other.
+    B's top proteins", with that direction's shared-control null and its p (the larger of
+    the label and protein nulls', unadjusted), so the two questions of a pair sit across
+    the diagonal from each other.
     """
     setup()
     if table.empty:
@@ -53,8 +54,8 @@ def similarity_heatmap(table: pd.DataFrame, path) -> None:
         a, b = names.index(row.signature_a), names.index(row.signature_b)
         if directional:
             cells = [
-                (a, b, row.observed, row.shared_control_null_a, row.p_permute_a),
-                (b, a, row.observed_b, row.shared_control_null_b, row.p_permute_b),
+                (a, b, row.observed, row.shared_control_null_a, row.p_direction_a),
+                (b, a, row.observed_b, row.shared_control_null_b, row.p_direction_b),
             ]
         else:
             null = max(row.shared_control_null_a, row.shared_control_null_b)

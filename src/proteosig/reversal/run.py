@@ -110,11 +110,24 @@ def score_contrast(
 
     def score(t_rows, fc_rows):
         if settings.rank_by == "reversal_t":
-            return reversal_t(w, t_rows)
+            return reversal_t(w, fc_rows, t_rows)
         if settings.rank_by == "correlation":
             return reversal_correlation(w, fc_rows)
         return -connectivity(w, t_rows)
 
+    label_null = groups is not None and matrix is not None and samples is not None
+    if label_null:
+        levels = list(group_levels)
+        model = _Refitter(matrix, samples, levels, formula or default_formula(list(covariates)))
+        order_index = [str(a) for a in matrix.columns]
+        align = np.array([order_index.index(a) for a in assays])
+        case, reference = levels.index(groups[0]), levels.index(groups[1])
+        pair = [(case, reference)]
+        # the label null refits with limma's default moderation; score the observed
+        # signature the same way, so that a trend, robust or TREAT t in the differential
+        # table is not compared with plain moderated t (identical when those are off)
+        fit_logfc, fit_t = model.signatures(model.codes, pair)
+        logfc, t = fit_logfc[align, 0], fit_t[align, 0]
     observed = score(t, logfc)[0]
     gene_rng, label_rng, bootstrap_rng = independent_streams(seed, 3)
 
@@ -128,15 +141,8 @@ def score_contrast(
 
     p_label = np.full(len(w), np.nan)
     top_fraction = np.full(len(w), np.nan)
-    if groups is not None and matrix is not None and samples is not None:
-        levels = list(group_levels)
-        model = _Refitter(matrix, samples, levels, formula or default_formula(list(covariates)))
-        order_index = [str(a) for a in matrix.columns]
-        align = np.array([order_index.index(a) for a in assays])
-        case, reference = levels.index(groups[0]), levels.index(groups[1])
+    if label_null:
         codes = model.codes
-
-        pair = [(case, reference)]
 
         def refits(codes_rows, what, weights=None):
             """Drug scores (replicates x drugs) of a batch of refits."""
@@ -175,7 +181,7 @@ def score_contrast(
     p_label[~usable] = np.nan
     out = info.set_index("drug").reindex(weights.index).rename_axis("drug").reset_index()
     out.insert(1, "reversal_score", np.where(usable, observed, np.nan))
-    out.insert(2, "reversal_t", np.where(usable, reversal_t(w, t)[0], np.nan))
+    out.insert(2, "reversal_t", np.where(usable, reversal_t(w, logfc, t)[0], np.nan))
     out.insert(3, "connectivity", np.where(usable, connectivity(w, t)[0], np.nan))
     out.insert(
         4, "reversal_correlation", np.where(usable, reversal_correlation(w, logfc)[0], np.nan)

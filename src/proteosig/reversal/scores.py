@@ -12,14 +12,15 @@ ES_up - ES_down, or 0 when both have the same sign. Positive: the drug moves pro
 way the disease does; negative: it reverses them. With only one set (mechanism
 signatures lower proteins only), connectivity = ES_up or -ES_down.
 
-``reversal_t``: the disease's moderated t over the drug's proteins, centred on the
-median protein, weighted by the drug's weights and signed against them, averaged
-(-sum w (t - median t) / sum |w|; in t units): positive when the disease moves the
-drug's proteins the other way from the drug. It looks only where the drug acts, so the
-disease's effects on proteins the drug does not touch (MDD's vascular proteins for an
-IL-13 blocker) do not dilute it, as they dilute a correlation over every protein; the
-centring keeps a group shifted on every protein from being reversed by every drug that
-lowers proteins. The reversal counterpart of the similarity stage's ``transfer_t``.
+``reversal_t``: the disease's moderated t over the drug's proteins, re-centred on the
+median logFC ((logFC - median logFC) / SE), weighted by the drug's weights and signed
+against them, averaged (-sum w c / sum |w|; in t units): positive when the disease moves
+the drug's proteins the other way from the drug. It looks only where the drug acts, so
+the disease's effects on proteins the drug does not touch (MDD's vascular proteins for
+an IL-13 blocker) do not dilute it, as they dilute a correlation over every protein; the
+centring keeps a group shifted by the same NPX on every protein from being reversed by
+every drug that lowers proteins. The reversal counterpart of the similarity stage's
+``transfer_t``.
 
 ``reversal_correlation``: -Pearson correlation between the drug's weights and the
 disease's logFC over the measured proteins (weights 0 where the drug has no known
@@ -32,6 +33,8 @@ control (weight of opposite sign to the DEP's logFC).
 from __future__ import annotations
 
 import numpy as np
+
+from proteosig.similarity.signatures import centred_t
 
 
 def _descending_ranks(t: np.ndarray) -> np.ndarray:
@@ -74,18 +77,23 @@ def connectivity(weights: np.ndarray, t: np.ndarray) -> np.ndarray:
     return out
 
 
-def reversal_t(weights: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """(batch x drugs) -sum_j w_j (t_j - median t) / sum_j |w_j| for each row of t.
+def reversal_t(weights: np.ndarray, logfc: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(batch x drugs) -sum_j w_j c_j / sum_j |w_j| for each row, c = the disease's centred t.
 
-    Missing t count as the median (no evidence either way); a drug without weights is NaN.
+    c_j = (logFC_j - median logFC) / SE_j (``proteosig.similarity.signatures.centred_t``):
+    a disease group shifted by the same NPX on every protein is not read as reversed by
+    every drug that lowers proteins. A protein with missing t counts as 0 (no evidence)
+    but keeps its weight in the denominator; a row without any t is NaN, and so is a drug
+    without weights.
     """
-    t = np.atleast_2d(np.asarray(t, dtype=float))
-    finite = np.isfinite(t)
-    with np.errstate(all="ignore"):  # an all-missing row has no median: NaN, then 0 below
-        median = np.nanmedian(np.where(finite, t, np.nan), axis=1, keepdims=True)
-    centred = np.where(finite, t - median, 0.0)
+    logfc = np.atleast_2d(np.asarray(logfc, dtype=float))
+    centred = centred_t(logfc, np.atleast_2d(np.asarray(t, dtype=float)))
+    empty = ~np.isfinite(centred).any(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return -(centred @ weights.T) / np.abs(weights).sum(axis=1)[None, :]
+        score = -(np.where(np.isfinite(centred), centred, 0.0) @ weights.T) / np.abs(
+            weights
+        ).sum(axis=1)[None, :]
+    return np.where(empty, np.nan, score)
 
 
 def reversal_correlation(weights: np.ndarray, logfc: np.ndarray) -> np.ndarray:

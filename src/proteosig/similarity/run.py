@@ -1,16 +1,22 @@
 """The similarity stage: every pair of disease signatures, and the carrier sub-contrasts.
 
-Each unordered pair {A, B} of ``<group>_vs_<control>`` signatures is tested twice against
-the shared-control null (``signatures.signature_similarity``): once permuting A with the
-controls and once permuting B. How the two p-values make the pair's depends on the metric:
+Each unordered pair {A, B} of ``<group>_vs_<control>`` signatures is tested twice
+(``signatures.signature_similarity``): once with A's case labels permuted with the
+controls and once with B's (the shared-control null, ``p_permute_a`` / ``_b``). How the
+directions make the pair's p depends on the metric:
 
 - directional (``transfer_t``, the default): the two directions are two questions, "does
-  A follow B's top proteins?" and "does B follow A's?". The pair resembles when either
-  holds: ``p_value`` = min(1, 2 * the smaller p) (Bonferroni over the two). A disease
-  whose subset carries the other's signature answers the first question and not the
-  second, so asking both would miss exactly the resemblance the stage is for.
+  A follow B's top proteins?" and "does B follow A's?". Each direction must also beat
+  the protein null (``p_proteins_a`` / ``_b``: the follower's own effects on random
+  protein sets, with the controls halved between the two signatures), because the label
+  null alone takes any effect of the follower's that lands on the other's top proteins
+  for resemblance; a direction's p (``p_direction_*``) is the larger of its two. The pair
+  resembles when either direction holds: ``p_value`` = min(1, 2 * the smaller direction
+  p) (Bonferroni). A disease whose subset carries the other's signature answers the
+  first question and not the second, so asking both would miss exactly the resemblance
+  the stage is for.
 - symmetric (correlations, ``top_concordance_t``): one number that must exceed both
-  nulls: ``p_value`` is the larger p (an intersection-union test).
+  label nulls: ``p_value`` is the larger p (an intersection-union test).
 
 Then BH across pairs.
 """
@@ -31,25 +37,18 @@ from proteosig.errors import InputError
 from proteosig.similarity.signatures import (
     DIRECTIONAL_METRICS,
     METRICS,
+    pair_p_value,
     signature_similarity,
 )
 
 PAIR_COLUMNS = [
     "signature_a", "signature_b", "n_shared", *METRICS, "transfer_t_b", "metric", "observed",
-    "ci_low", "ci_high", "shared_control_null_a", "null_q975_a", "p_permute_a", "observed_b",
-    "ci_low_b", "ci_high_b", "shared_control_null_b", "null_q975_b", "p_permute_b", "p_rule",
-    "p_value", "split_controls_mean", "split_controls_q025", "split_controls_q975",
-    "n_permutations", "n_bootstrap", "fdr",
+    "ci_low", "ci_high", "shared_control_null_a", "null_q975_a", "p_permute_a", "p_proteins_a",
+    "p_direction_a", "observed_b", "ci_low_b", "ci_high_b", "shared_control_null_b",
+    "null_q975_b", "p_permute_b", "p_proteins_b", "p_direction_b", "p_rule", "p_value",
+    "split_controls_mean", "split_controls_q025", "split_controls_q975", "n_permutations",
+    "n_bootstrap", "fdr",
 ]  # fmt: skip
-#: how the two directions' p make the pair's, per kind of metric (module docstring)
-P_RULES = {"directional": "bonferroni_either_direction", "symmetric": "larger_of_two"}
-
-
-def pair_p_value(metric: str, p_permute_a: float, p_permute_b: float) -> tuple[str, float]:
-    """(rule, p) for a pair from its two directions' p-values (module docstring)."""
-    if metric in DIRECTIONAL_METRICS:
-        return P_RULES["directional"], min(1.0, 2.0 * min(p_permute_a, p_permute_b))
-    return P_RULES["symmetric"], max(p_permute_a, p_permute_b)
 
 
 @dataclass(frozen=True)
@@ -166,13 +165,17 @@ def similarity_table(
                 "ci_high": forward["ci_high"],
                 "shared_control_null_a": forward["null_mean"],
                 "null_q975_a": forward["null_q975"],
-                "p_permute_a": forward["p_value"],
+                "p_permute_a": forward["p_labels"],
+                "p_proteins_a": forward["p_proteins"],
+                "p_direction_a": forward["p_value"],
                 "observed_b": backward["observed_value"],
                 "ci_low_b": backward["ci_low"] if directional else forward["ci_low"],
                 "ci_high_b": backward["ci_high"] if directional else forward["ci_high"],
                 "shared_control_null_b": backward["null_mean"],
                 "null_q975_b": backward["null_q975"],
-                "p_permute_b": backward["p_value"],
+                "p_permute_b": backward["p_labels"],
+                "p_proteins_b": backward["p_proteins"],
+                "p_direction_b": backward["p_value"],
                 "p_rule": rule,
                 "p_value": p_value,
                 "split_controls_mean": forward.get("split_controls_mean", np.nan),

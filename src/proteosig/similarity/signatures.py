@@ -13,20 +13,16 @@ Which statistic
 ---------------
 Every metric of ``METRICS`` is reported; ``metric=`` picks the one tested. The default,
 ``transfer_t`` (:func:`signature_transfer`), is directional: does case_a's signature
-follow case_b's strongest proteins? It averages case_a's moderated t (centred on its
-median) over case_b's ``top_n`` proteins, signed by case_b's direction. Correlations over
-every protein dilute a resemblance carried by a few proteins among hundreds, which is what
-two diseases sharing one immune axis look like on an Olink panel; and a symmetric
-statistic also asks the second disease to follow the first one's own proteins, which a
-disease with a carrier subset (MDD, half of it AD-like) never does for the other. On 25
-cohorts simulated with the demo's design (half of MDD carrying 17 AD proteins out of
-~350; ``benchmarks/similarity_power.py``) the pair test found MDD-AD at p < 0.05 in 96 %
-with ``transfer_t`` (two directions, Bonferroni), 64 % with the symmetric
-``top_concordance_t`` (both directions required), 20 % with ``pearson_logfc`` and 0 %
-with ``spearman_t``. The median-centring matters: without it a group shifted up on every
-protein (sample handling, not biology) "follows" any mostly-up signature; with it, a
-shift of 0.3 SD on every protein gave 1.8 % false positives per direction (600 cohorts)
-instead of about half.
+follow case_b's strongest proteins? It averages case_a's moderated t, re-centred on its
+median logFC (:func:`centred_t`), over case_b's ``top_n`` proteins, signed by case_b's
+direction. Correlations over every protein dilute a resemblance carried by a few proteins
+among hundreds, which is what two diseases sharing one immune axis look like on an Olink
+panel; and a symmetric statistic also asks the second disease to follow the first one's
+own proteins, which a disease with a carrier subset (MDD, half of it AD-like) does not do
+for the other. The centring removes a shift of a whole group by the same NPX on every
+protein (sample handling, not biology), which would otherwise make the group follow any
+mostly-up signature; centring t instead would not remove it, because the shift moves each
+protein's t by shift / SE. Power and size: ``benchmarks/similarity_power.py``.
 
 Nulls (``null=``)
 -----------------
@@ -36,12 +32,17 @@ effect but the two signatures still share the (permuted) control group, so the n
 distribution is the similarity produced by shared controls alone. It is exact under
 H0: "case_a is exchangeable with the controls". When case_a has effects of its own that
 are unrelated to case_b's, the correlations are conservative (those effects add variance
-to the observed case_a signature, which lowers its correlation, but not to the null ones);
-``transfer_t`` stays near the nominal level (4.0 % at 0.05 over 600 cohorts, each group
-with its own 10 % of proteins moved) but not below it, because in the null the permuted
-group's own proteins, now spread over both pseudo-groups, can enter case_b's top list.
-A small p says that case_a's signature resembles case_b's beyond the shared-control
-artefact. The test is not symmetric in (case_a, case_b).
+to the observed case_a signature, which lowers its correlation, but not to the null ones).
+``transfer_t`` is not: an effect of case_a's that happens to fall on case_b's top
+proteins stays in the observed value and is gone from the null, in either direction, so
+with 20 % of proteins moved in each group independently the label null alone rejected
+in about a fifth of such cohorts. ``transfer_t`` therefore also needs the protein null
+(:func:`protein_null`): case_a and case_b contrasted with disjoint halves of the
+controls, and case_b's directions flipped at random on its top proteins, which keeps
+case_a's own values, effects included, and asks only whether their directions agree
+with case_b's beyond chance. Its p is the larger of the two (both must reject). A small
+p says that case_a's signature resembles case_b's beyond the shared-control artefact and
+beyond its own effects. The test is not symmetric in (case_a, case_b).
 
 ``"case_labels"``: pool the case_a and case_b samples and reassign the labels keeping the
 group sizes, controls fixed. This is exact under H0: "case_a and case_b have the same
@@ -68,6 +69,8 @@ defaults); the design is built once and only its group columns change.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -93,7 +96,7 @@ METRICS = (
 #: metrics that measure case_a against case_b, not the pair: their value and p differ by
 #: direction (``signature_similarity`` reports the direction case_a follows case_b)
 DIRECTIONAL_METRICS = ("transfer_t",)
-#: proteins per signature in ``top_concordance_t``
+#: proteins per signature in ``transfer_t`` and ``top_concordance_t``
 DEFAULT_TOP_N = 20
 NULLS = ("case_control", "case_labels")
 
@@ -151,24 +154,49 @@ def top_concordance(a_t: np.ndarray, b_t: np.ndarray, top_n: int = DEFAULT_TOP_N
     )
 
 
+def centred_t(logfc: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Moderated t re-centred on the median logFC: (logFC - median logFC) / SE, per row.
+
+    SE = logFC / t, the protein's own standard error. A group shifted by the same NPX on
+    every protein (sample handling, not biology) moves every logFC by that amount and t
+    by amount / SE, which differs between proteins; centring logFC removes the shift
+    exactly, centring t would not. A protein whose SE cannot be read back (logFC = 0)
+    takes its row's median SE; a protein without logFC or t is NaN and left out of the
+    medians. Works along the last axis (proteins).
+    """
+    logfc = np.asarray(logfc, dtype=float)
+    t = np.asarray(t, dtype=float)
+    measured = np.isfinite(logfc) & np.isfinite(t)  # a protein lacks both or neither
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing row: NaN medians
+        se = logfc / t
+        usable = measured & np.isfinite(se) & (se > 0)
+        typical = np.nanmedian(np.where(usable, se, np.nan), axis=-1, keepdims=True)
+        centre = np.nanmedian(np.where(measured, logfc, np.nan), axis=-1, keepdims=True)
+        centred = (logfc - centre) / np.where(usable, se, typical)
+    return np.where(measured, centred, np.nan)
+
+
 def signature_transfer(
-    response_t: np.ndarray, selector_t: np.ndarray, top_n: int = DEFAULT_TOP_N
+    response_logfc: np.ndarray,
+    response_t: np.ndarray,
+    selector_t: np.ndarray,
+    top_n: int = DEFAULT_TOP_N,
 ) -> float:
     """How far one signature follows another's strongest proteins, in moderated-t units.
 
     The mean over the selector's ``top_n`` proteins (largest |t|) of sign(selector t) *
-    (response t - median response t). 0 when the response ignores those proteins,
-    positive when it moves them the selector's way, negative when it reverses them.
+    the response's centred t (:func:`centred_t`). 0 when the response ignores those
+    proteins, positive when it moves them the selector's way, negative when it reverses
+    them.
 
     Directional on purpose: "MDD follows AD's top proteins" is the question when a subset
     of MDD carries AD's signature; "AD follows MDD's" is another question (MDD's own
-    proteins lead its list). The response is centred on its median protein so that a group
-    shifted on every protein, which is a technical effect, does not follow every signature
-    whose top proteins mostly go one way. The shared-control inflation is the
-    permutation null's job (permute the response group with the controls).
+    proteins lead its list). The shared-control inflation and the response's own effects
+    are the nulls' job (``signature_similarity``).
     """
     selected = _top(selector_t, top_n)
-    centred = response_t - np.median(response_t)
+    centred = centred_t(response_logfc, response_t)
     return float(np.mean(np.sign(selector_t[selected]) * centred[selected]))
 
 
@@ -187,7 +215,7 @@ def _metric(name: str, a_fc, b_fc, a_t, b_t, top_n: int = DEFAULT_TOP_N) -> floa
     if name == "top_concordance_t":
         return top_concordance(a_t, b_t, top_n)
     if name == "transfer_t":
-        return signature_transfer(a_t, b_t, top_n)
+        return signature_transfer(a_fc, a_t, b_t, top_n)
     return _cosine(a_fc, b_fc)
 
 
@@ -489,6 +517,85 @@ def _quantiles(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
+#: how the two directions' p make the pair's, per kind of metric (module docstring)
+P_RULES = {"directional": "bonferroni_either_direction", "symmetric": "larger_of_two"}
+
+
+def pair_p_value(metric: str, p_direction_a: float, p_direction_b: float) -> tuple[str, float]:
+    """(rule, p) for a pair from its two directions' p-values (module docstring); a
+    direction without a p (no finite null value) is left out, both: NaN."""
+    values = np.array([p_direction_a, p_direction_b], dtype=float)
+    values = values[np.isfinite(values)]
+    if metric in DIRECTIONAL_METRICS:
+        rule = P_RULES["directional"]
+        return rule, float(min(1.0, 2.0 * values.min())) if values.size else np.nan
+    return P_RULES["symmetric"], float(values.max()) if values.size else np.nan
+
+
+#: random halvings of the controls behind the protein null of a directional metric
+TRANSFER_SPLITS = 50
+
+
+def split_control_transfers(model: _Refitter, top_n: int, n_splits: int, rng) -> tuple:
+    """Case_a following case_b with the two signatures on disjoint halves of the controls.
+
+    For each random halving, case_a is contrasted with one half and case_b with the other,
+    then the other way round, so no control sample enters both signatures and the
+    selector's top proteins carry no control noise into the follower. Returns the
+    follower's centred t (assignments x proteins; missing as 0, the median) and the
+    selector's top proteins and their signs (assignments x top_n).
+    """
+    codes = model.codes
+    controls = np.flatnonzero(codes == 0)
+    half = len(model.levels)
+    rows = np.tile(codes, (n_splits, 1))
+    for i in range(n_splits):
+        rows[i, rng.permutation(controls)[: controls.size // 2]] = half
+    follower, selected, signs = [], [], []
+    for _, logfc, t in model.fit_many(rows, [(1, 0), (2, half), (1, half), (2, 0)]):
+        for response, selector in ((0, 1), (2, 3)):
+            centred = centred_t(logfc[:, response], t[:, response])
+            follower.append(np.where(np.isfinite(centred), centred, 0.0))
+            top = _top(np.where(np.isfinite(t[:, selector]), t[:, selector], 0.0), top_n)
+            selected.append(top)
+            signs.append(np.sign(t[top, selector]))
+    return np.array(follower), np.array(selected), np.array(signs)
+
+
+def protein_null(follower, selected, signs, n_permutations: int, rng) -> dict:
+    """Does the follower move the selector's top proteins the selector's way, or anyway?
+
+    The statistic is the mean over assignments of the follower's signed centred t on the
+    selector's top proteins. The null flips the selector's direction at random, one sign
+    per protein shared by every assignment: it keeps the follower's values on exactly
+    those proteins, its own effects included, and asks whether their directions agree
+    with the selector's more than chance. The halved controls keep the shared-control
+    agreement out. (Relabelling proteins instead would compare the top proteins with
+    random ones, whose moderated variances differ: the top of a list ranked by |t| holds
+    the proteins whose shared variance estimate came out small, where the follower's |t|
+    is larger too; that null rejected 8.8 % of 400 cohorts without any effect.)
+    """
+    rows = np.arange(follower.shape[0])[:, None]
+    values = signs * follower[rows, selected]
+    observed = float(np.mean(values))
+    null = np.empty(n_permutations)
+    for i in range(n_permutations):
+        flips = rng.choice(np.array([-1.0, 1.0]), follower.shape[1])
+        null[i] = np.mean(values * flips[selected])
+    p_value = (1 + np.sum(null >= observed - 1e-12)) / (1 + n_permutations)
+    return {"observed": observed, "null_mean": float(null.mean()), "p_value": float(p_value)}
+
+
+def _fixed_set_transfers(model: _Refitter, codes_rows, weights, selected, signs, progress):
+    """``transfer_t`` of each refit over a fixed selector top set (the observed one)."""
+    out = np.empty(len(codes_rows))
+    for i, logfc, t in model.fit_many(codes_rows, [(1, 0), (2, 0)], weights=weights,
+                                      progress=progress):  # fmt: skip
+        centred = centred_t(logfc[:, 0], t[:, 0])
+        out[i] = np.mean(signs * np.where(np.isfinite(centred), centred, 0.0)[selected])
+    return out
+
+
 def signature_similarity(
     matrix: pd.DataFrame,
     samples: pd.DataFrame,
@@ -582,7 +689,9 @@ def signature_similarity(
     )
     value = observed[metric]
 
-    permutation_rng, bootstrap_rng, split_rng = independent_streams(seed, 3)
+    streams = independent_streams(seed, 5)
+    permutation_rng, bootstrap_rng, split_rng, protein_rng, halving_rng = streams
+    directional = metric in DIRECTIONAL_METRICS
     model = _Refitter(matrix, samples, levels, formula)
     codes = model.codes
     pairs = [(1, 0), (2, 0)]
@@ -597,14 +706,36 @@ def signature_similarity(
         progress=Progress(f"{label}: permutations", n_permutations),
     )  # fmt: skip
     finite = null_values[np.isfinite(null_values)]
-    p_value = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
+    p_labels = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
     null_low, null_high = _quantiles(null_values)
+    proteins = {"observed": np.nan, "null_mean": np.nan, "p_value": np.nan}
+    p_value = p_labels
+    if directional:
+        # The label null is exact when case_a has no effects; with effects of its own that
+        # land on case_b's top proteins by chance it is not (they are fixed in the observed
+        # value and gone from the null). The protein null keeps them: both must reject.
+        proteins = protein_null(
+            *split_control_transfers(model, top_n, TRANSFER_SPLITS, halving_rng),
+            n_permutations, protein_rng,
+        )  # fmt: skip
+        p_value = max(p_labels, proteins["p_value"])
 
     counts = bootstrap_counts(bootstrap_rng, codes, n_bootstrap)
-    boot = model.metric_many(
-        np.tile(codes, (n_bootstrap, 1)), pairs, metric, weights=counts, top_n=top_n,
-        progress=Progress(f"{label}: bootstrap", n_bootstrap),
-    )  # fmt: skip
+    boot_rows = np.tile(codes, (n_bootstrap, 1))
+    boot_progress = Progress(f"{label}: bootstrap", n_bootstrap)
+    if directional:
+        # resampled with the observed top set held fixed: a resample that picked its own
+        # top proteins would pick the ones its noise favours, and the interval would sit
+        # above the observed value
+        b_t = table_b["t"].to_numpy(dtype=float)
+        selected = _top(np.where(np.isfinite(b_t), b_t, 0.0), top_n)
+        boot = _fixed_set_transfers(
+            model, boot_rows, counts, selected, np.sign(b_t[selected]), boot_progress
+        )
+    else:
+        boot = model.metric_many(
+            boot_rows, pairs, metric, weights=counts, top_n=top_n, progress=boot_progress
+        )
     ci_low, ci_high = _quantiles(boot)
 
     result = {
@@ -618,6 +749,10 @@ def signature_similarity(
         "null_q025": null_low,
         "null_q975": null_high,
         "p_value": float(p_value),
+        "p_labels": float(p_labels),
+        "split_transfer": proteins["observed"],
+        "protein_null_mean": proteins["null_mean"],
+        "p_proteins": proteins["p_value"],
         "n_permutations": int(finite.size),
         "ci_low": ci_low,
         "ci_high": ci_high,
@@ -666,16 +801,21 @@ def simulate_cohort(
     effect_a=None,
     effect_b=None,
     age_effect: float = 0.02,
+    sd_spread: float = 0.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Groups HC, A, B with Gaussian NPX, an age covariate and optional planted effects.
 
     ``effect_a``/``effect_b`` are per-protein mean shifts (length ``n_proteins``) or None.
-    Returns (matrix samples x proteins, samples with sample_id/group/age).
+    ``sd_spread`` > 0 gives each protein its own SD, exp(sd_spread * N(0, 1)), as assays
+    differ in an Olink panel (effects stay in NPX). Returns (matrix samples x proteins,
+    samples with sample_id/group/age).
     """
     groups = np.repeat(["HC", "A", "B"], n_per_group)
     age = rng.uniform(20, 70, groups.size)
     values = rng.normal(0.0, 1.0, (groups.size, n_proteins))
     values += age[:, None] * age_effect * rng.normal(0, 1, n_proteins)[None, :]
+    if sd_spread:
+        values *= np.exp(sd_spread * rng.standard_normal(n_proteins))[None, :]
     for name, effect in (("A", effect_a), ("B", effect_b)):
         if effect is not None:
             values[groups == name] += np.asarray(effect, dtype=float)[None, :]
@@ -697,19 +837,33 @@ def null_calibration(
     alpha: float = 0.05,
     distinct_effects: bool = False,
     shift_a: float = 0.0,
+    independent_effects: float = 0.0,
+    sd_spread: float = 0.0,
+    both_directions: bool = False,
 ) -> dict:
     """False-positive rate of the null on cohorts simulated without shared biology.
 
-    Each cohort has no disease effect (or, with ``distinct_effects``, A and B each shift
-    10 % of proteins, disjoint sets; B's shifts all upwards when ``shift_a`` is set, and
-    A is then also shifted by ``shift_a`` SD on every protein, a technical artefact), so
-    every rejection at ``alpha`` is a false positive.
+    Each cohort has no disease effect, or:
+
+    - ``distinct_effects``: A and B each shift 10 % of proteins by 1 SD, disjoint sets;
+      with ``shift_a``, B's shifts all go up and A is also shifted by ``shift_a`` on every
+      protein (a technical artefact);
+    - ``independent_effects`` (a fraction): A and B each shift that fraction of proteins
+      by 1 with random signs, drawn independently, so their sets overlap by chance;
+    - ``sd_spread``: proteins with their own SDs (``simulate_cohort``), effects in NPX.
+
+    Every rejection at ``alpha`` is a false positive. ``p_values`` are case_a's direction
+    (``label_p_values`` and ``protein_p_values`` its two nulls' for a directional metric);
+    with ``both_directions`` the other direction is tested too and ``pair_p_values`` /
+    ``pair_fpr`` are the pair's, as the stage combines them (``pair_p_value``).
     Returns the p-values, the naive observed similarities, the FPR and its exact binomial
     95 % interval.
     """
     rng = np.random.default_rng(seed)
     p_values = np.empty(n_cohorts)
     naive = np.empty(n_cohorts)
+    pair_p = np.full(n_cohorts, np.nan)
+    components = np.full((n_cohorts, 2), np.nan)  # the label and protein nulls' p
     for i in range(n_cohorts):
         effect_a = effect_b = None
         if distinct_effects:
@@ -719,23 +873,39 @@ def null_calibration(
             effect_b[chosen[n_proteins // 10 :]] = rng.choice([-1.0, 1.0], n_proteins // 10)
             if shift_a:
                 effect_a, effect_b = effect_a + shift_a, np.abs(effect_b)
+        if independent_effects:
+            effect_a, effect_b = (
+                np.where(rng.random(n_proteins) < independent_effects,
+                         rng.choice([-1.0, 1.0], n_proteins), 0.0)
+                for _ in range(2)
+            )  # fmt: skip
         matrix, samples = simulate_cohort(
             rng, n_per_group=n_per_group, n_proteins=n_proteins, effect_a=effect_a,
-            effect_b=effect_b,
+            effect_b=effect_b, sd_spread=sd_spread,
         )  # fmt: skip
-        result = signature_similarity(
-            matrix, samples, case_a="A", case_b="B", control="HC", covariates=["age"],
-            n_permutations=n_permutations, n_bootstrap=0, seed=int(rng.integers(2**31)),
-            metric=metric, null=null,
+        common = dict(
+            control="HC", covariates=["age"], n_permutations=n_permutations, n_bootstrap=0,
+            seed=int(rng.integers(2**31)), metric=metric, null=null,
         )  # fmt: skip
+        result = signature_similarity(matrix, samples, case_a="A", case_b="B", **common)
         p_values[i] = result["p_value"]
+        components[i] = result["p_labels"], result["p_proteins"]
         naive[i] = result["observed"]["pearson_logfc"]
+        if both_directions:
+            other = signature_similarity(matrix, samples, case_a="B", case_b="A", **common)
+            pair_p[i] = pair_p_value(metric, result["p_value"], other["p_value"])[1]
     rejections = int(np.sum(p_values < alpha))
     from scipy import stats
 
     interval = stats.binomtest(rejections, n_cohorts).proportion_ci(confidence_level=0.95)
+    pairs = {}
+    if both_directions:
+        pairs = {"pair_p_values": pair_p, "pair_fpr": float(np.mean(pair_p < alpha))}
     return {
+        **pairs,
         "p_values": p_values,
+        "label_p_values": components[:, 0],
+        "protein_p_values": components[:, 1],
         "naive_pearson_logfc": naive,
         "fpr": rejections / n_cohorts,
         "fpr_ci": (float(interval.low), float(interval.high)),
