@@ -9,7 +9,7 @@ signatures' weights (an observed or empirical log2FC of -1.8 counts more than on
 only at the drug's proteins, so a disease's effects elsewhere do not dilute it. On 25
 cohorts of the demo's design (``benchmarks/reversal_power.py``) a type-2 blocker ranked
 first for MDD in 84 % with ``reversal_t`` against 68 % with the correlation, and was also
-called in 52 % against 32 %; for psoriasis an IL-17/IL-23 blocker ranked first in 100 %
+called in 60 % against 32 %; for psoriasis an IL-17/IL-23 blocker ranked first in 100 %
 against 92 % (called: 96 % against 84 %). Two p-values for the ranking score:
 
 ``p_gene``  signature-size-preserving null: the disease's proteins are permuted (t,
