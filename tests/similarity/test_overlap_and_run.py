@@ -113,6 +113,7 @@ def test_pair_p_value_rules():
     # a direction without a p is left out, in either order
     assert pair_p_value("transfer_t", np.nan, 0.3)[1] == pair_p_value("transfer_t", 0.3, np.nan)[1]
     assert np.isnan(pair_p_value("spearman_t", np.nan, np.nan)[1])
+    assert np.isnan(pair_p_value("spearman_t", 0.3, np.nan)[1])
 
 
 def test_carrier_subgroup_contrasts():

@@ -19,7 +19,10 @@ from proteosig.similarity.signatures import (
     bootstrap_counts,
     centred_t,
     pair_p_value,
+    protein_clusters,
+    protein_null,
     signature_transfer,
+    split_control_transfers,
     top_concordance,
 )
 
@@ -92,6 +95,48 @@ def test_centred_t_removes_an_npx_shift_and_skips_missing():
     )
 
 
+def test_protein_null_flips_clusters_together_and_has_no_p_without_a_statistic():
+    follower = np.array([[2.0, 2.0, 2.0, -1.0, 0.5]])
+    selected = np.array([[0, 1, 2, 3]])
+    signs = np.array([[1.0, 1.0, 1.0, -1.0]])
+    rng = np.random.default_rng(0)
+    alone = protein_null(follower, selected, signs, 999, rng)
+    together = protein_null(follower, selected, signs, 999, rng, clusters=[7, 7, 7, 3, 4])
+    assert alone["observed"] == together["observed"] == pytest.approx(7 / 4)
+    # three proteins moving as one are one piece of evidence, not three
+    assert alone["p_value"] < 0.1 < together["p_value"]
+    nan = protein_null(follower, selected, signs * np.nan, 99, rng)
+    assert np.isnan(nan["p_value"])
+
+
+def test_protein_clusters_join_correlated_proteins():
+    rng = np.random.default_rng(3)
+    matrix, samples = simulate_cohort(rng, n_per_group=20, n_proteins=6)
+    matrix["P001"] = matrix["P000"] + 0.1 * rng.standard_normal(len(matrix))
+    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    labels = protein_clusters(model, np.array([0, 1, 2, 3]))
+    assert labels[0] == labels[1]
+    assert len({labels[0], labels[2], labels[3], labels[4], labels[5]}) == 5
+
+
+def test_split_control_fits_share_no_sample_or_coefficient():
+    """Each half-control signature is the fit of its case and its half alone."""
+    rng = np.random.default_rng(2)
+    matrix, samples = simulate_cohort(rng, n_per_group=12, n_proteins=30)
+    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    follower, selected, signs = split_control_transfers(model, 5, 1, np.random.default_rng(9))
+    halves = np.random.default_rng(9).permutation(np.flatnonzero(model.codes == 0))
+    first = np.isin(np.arange(model.codes.size), halves[:6]) | (model.codes == 1)
+    alone = _Refitter(matrix[first], samples[first], ["HC", "A"], "~ 0 + group + age")
+    logfc, t = alone.signatures(alone.codes, [(1, 0)])
+    np.testing.assert_allclose(follower[0], centred_t(logfc[:, 0], t[:, 0]), atol=1e-10)
+    second = np.isin(np.arange(model.codes.size), halves[6:]) | (model.codes == 2)
+    alone_b = _Refitter(matrix[second], samples[second], ["HC", "B"], "~ 0 + group + age")
+    t_b = alone_b.signatures(alone_b.codes, [(1, 0)])[1][:, 0]
+    np.testing.assert_array_equal(selected[0], np.argsort(-np.abs(t_b), kind="stable")[:5])
+    np.testing.assert_array_equal(signs[0], np.sign(t_b[selected[0]]))
+
+
 @pytest.mark.parametrize("with_missing", [False, True])
 def test_refit_equals_differential_engine(with_missing):
     """The permutation refits reproduce fit_model + top_table (fast and masked paths)."""
@@ -159,9 +204,8 @@ def test_a_followers_own_effects_on_the_other_top_proteins_are_not_resemblance()
 
 def test_own_unshared_effects_do_not_make_signatures_look_alike():
     """A and B each shift their own 10 % of proteins: no shared biology, so rejections
-    are false. The correlations are conservative here; transfer_t is near the nominal
-    level (4 % over 600 such cohorts in benchmarks/similarity_power.py)."""
-    for metric, most in (("transfer_t", 0.10), ("spearman_t", 0.05)):
+    are false. Both tests are conservative here (benchmarks/similarity_power.py)."""
+    for metric, most in (("transfer_t", 0.05), ("spearman_t", 0.05)):
         result = null_calibration(
             40, n_per_group=15, n_proteins=200, n_permutations=199, seed=3,
             distinct_effects=True, metric=metric,
@@ -181,12 +225,36 @@ def test_a_group_shifted_on_every_protein_does_not_follow_mostly_up_signatures()
     assert result["fpr"] <= 0.10
 
 
+def test_cases_older_than_controls_do_not_look_alike():
+    """Both case groups 10 years older than the controls, age moving every protein a
+    little, no disease effect: permuting labels while ages stay put breaks the age
+    balance, so the label null alone rejects too often; the protein null fits each
+    signature apart (no shared age slope) and holds the test near its level."""
+    result = null_calibration(
+        60, n_per_group=15, n_proteins=200, n_permutations=199, seed=7, age_gap=10,
+        both_directions=True,
+    )  # fmt: skip
+    assert np.mean(result["label_p_values"] < 0.05) >= 0.1
+    assert result["fpr"] <= 0.08 and result["pair_fpr"] <= 0.08
+
+
+def test_correlated_modules_moved_independently_do_not_look_alike():
+    """Proteins in correlated modules (r 0.6), each group moving a fifth of the modules
+    with random signs: one random direction per cluster of correlated proteins keeps the
+    protein null near its level (one per protein rejected 30 % in a review's check)."""
+    result = null_calibration(
+        60, n_per_group=15, n_proteins=200, n_permutations=199, seed=8, module_r=0.6,
+        module_effects=0.2, both_directions=True,
+    )  # fmt: skip
+    assert np.mean(result["protein_p_values"] < 0.05) <= 0.1
+    assert result["fpr"] <= 0.08 and result["pair_fpr"] <= 0.08
+
+
 def test_a_few_shared_proteins_among_many_are_found_more_often_than_by_correlation():
     """The sparse case of affinity proteomics: 12 of 350 proteins shared, at half the size
     in A (as when half of A's patients carry B's profile), and A has effects of its own.
     Over 10 such cohorts the pair test with transfer_t finds the resemblance (p < 0.05)
-    far more often than the Spearman correlation of every t, and at least as often as the
-    symmetric top concordance (which needs both directions)."""
+    far more often than the Spearman correlation of every t."""
     rng = np.random.default_rng(21)
     found = {"transfer_t": 0, "top_concordance_t": 0, "spearman_t": 0}
     for i in range(10):
@@ -206,9 +274,8 @@ def test_a_few_shared_proteins_among_many_are_found_more_often_than_by_correlati
                 for a, b in (("A", "B"), ("B", "A"))
             )  # fmt: skip
             found[metric] += pair_p_value(metric, p_a, p_b)[1] < 0.05
-    assert found["transfer_t"] >= 9
-    assert found["transfer_t"] >= found["top_concordance_t"]
-    assert found["transfer_t"] >= found["spearman_t"] + 5
+    assert found["transfer_t"] >= 7  # 8 of 10 (the symmetric concordance 9, Spearman 3)
+    assert found["transfer_t"] >= found["spearman_t"] + 4
 
 
 def _planted(shared: bool, seed: int = 5):

@@ -7,10 +7,11 @@ directions make the pair's p depends on the metric:
 
 - directional (``transfer_t``, the default): the two directions are two questions, "does
   A follow B's top proteins?" and "does B follow A's?". Each direction must also beat
-  the protein null (``p_proteins_a`` / ``_b``: the follower's own effects on random
-  protein sets, with the controls halved between the two signatures), because the label
-  null alone takes any effect of the follower's that lands on the other's top proteins
-  for resemblance; a direction's p (``p_direction_*``) is the larger of its two. The pair
+  the protein null (``p_proteins_a`` / ``_b``, on ``transfer_halved_*``: the two
+  signatures fitted apart on halves of the controls, the selector's directions flipped
+  at random), because the label null alone takes any effect of the follower's that
+  lands on the other's top proteins for resemblance; a direction's p (``p_direction_*``)
+  is the larger of its two. The pair
   resembles when either direction holds: ``p_value`` = min(1, 2 * the smaller direction
   p) (Bonferroni). A disease whose subset carries the other's signature answers the
   first question and not the second, so asking both would miss exactly the resemblance
@@ -43,9 +44,10 @@ from proteosig.similarity.signatures import (
 
 PAIR_COLUMNS = [
     "signature_a", "signature_b", "n_shared", *METRICS, "transfer_t_b", "metric", "observed",
-    "ci_low", "ci_high", "shared_control_null_a", "null_q975_a", "p_permute_a", "p_proteins_a",
-    "p_direction_a", "observed_b", "ci_low_b", "ci_high_b", "shared_control_null_b",
-    "null_q975_b", "p_permute_b", "p_proteins_b", "p_direction_b", "p_rule", "p_value",
+    "ci_low", "ci_high", "shared_control_null_a", "null_q975_a", "p_permute_a",
+    "transfer_halved_a", "p_proteins_a", "p_direction_a", "observed_b", "ci_low_b",
+    "ci_high_b", "shared_control_null_b", "null_q975_b", "p_permute_b", "transfer_halved_b",
+    "p_proteins_b", "p_direction_b", "p_rule", "p_value",
     "split_controls_mean", "split_controls_q025", "split_controls_q975", "n_permutations",
     "n_bootstrap", "fdr",
 ]  # fmt: skip
@@ -166,6 +168,7 @@ def similarity_table(
                 "shared_control_null_a": forward["null_mean"],
                 "null_q975_a": forward["null_q975"],
                 "p_permute_a": forward["p_labels"],
+                "transfer_halved_a": forward["split_transfer"],
                 "p_proteins_a": forward["p_proteins"],
                 "p_direction_a": forward["p_value"],
                 "observed_b": backward["observed_value"],
@@ -174,6 +177,7 @@ def similarity_table(
                 "shared_control_null_b": backward["null_mean"],
                 "null_q975_b": backward["null_q975"],
                 "p_permute_b": backward["p_labels"],
+                "transfer_halved_b": backward["split_transfer"],
                 "p_proteins_b": backward["p_proteins"],
                 "p_direction_b": backward["p_value"],
                 "p_rule": rule,

@@ -36,7 +36,7 @@ to the observed case_a signature, which lowers its correlation, but not to the n
 ``transfer_t`` is not: an effect of case_a's that happens to fall on case_b's top
 proteins stays in the observed value and is gone from the null, in either direction, so
 with 20 % of proteins moved in each group independently the label null alone rejected
-in about a fifth of such cohorts. ``transfer_t`` therefore also needs the protein null
+in 16 % of such cohorts. ``transfer_t`` therefore also needs the protein null
 (:func:`protein_null`): case_a and case_b contrasted with disjoint halves of the
 controls, and case_b's directions flipped at random on its top proteins, which keeps
 case_a's own values, effects included, and asks only whether their directions agree
@@ -522,14 +522,16 @@ P_RULES = {"directional": "bonferroni_either_direction", "symmetric": "larger_of
 
 
 def pair_p_value(metric: str, p_direction_a: float, p_direction_b: float) -> tuple[str, float]:
-    """(rule, p) for a pair from its two directions' p-values (module docstring); a
-    direction without a p (no finite null value) is left out, both: NaN."""
+    """(rule, p) for a pair from its two directions' p-values (module docstring). For a
+    directional metric a direction without a p is left out (the doubling stays); for a
+    symmetric one the pair has no p unless both directions have one."""
     values = np.array([p_direction_a, p_direction_b], dtype=float)
     values = values[np.isfinite(values)]
     if metric in DIRECTIONAL_METRICS:
         rule = P_RULES["directional"]
         return rule, float(min(1.0, 2.0 * values.min())) if values.size else np.nan
-    return P_RULES["symmetric"], float(values.max()) if values.size else np.nan
+    # "larger of two" is only a test with both: one direction alone is not it
+    return P_RULES["symmetric"], float(values.max()) if values.size == 2 else np.nan
 
 
 #: random halvings of the controls behind the protein null of a directional metric
@@ -537,50 +539,106 @@ TRANSFER_SPLITS = 50
 
 
 def split_control_transfers(model: _Refitter, top_n: int, n_splits: int, rng) -> tuple:
-    """Case_a following case_b with the two signatures on disjoint halves of the controls.
+    """Case_a following case_b, the two signatures fitted apart on halves of the controls.
 
-    For each random halving, case_a is contrasted with one half and case_b with the other,
-    then the other way round, so no control sample enters both signatures and the
-    selector's top proteins carry no control noise into the follower. Returns the
-    follower's centred t (assignments x proteins; missing as 0, the median) and the
-    selector's top proteins and their signs (assignments x top_n).
+    For each random halving, case_a and one half of the controls are fitted as one model
+    and case_b and the other half as another (then the halves swap): no sample and no
+    coefficient (a covariate's slope, whose error would move both signatures the same
+    way) is shared, so the selector's directions carry nothing of the follower's noise.
+    Returns the follower's centred t (assignments x proteins; missing as 0, the median)
+    and the selector's top proteins and their signs (assignments x top_n; a protein
+    without t counts as 0 and, if selected at all, with sign 0).
     """
     codes = model.codes
     controls = np.flatnonzero(codes == 0)
-    half = len(model.levels)
+    halves = []
+    for _ in range(n_splits):
+        order = rng.permutation(controls)
+        halves.append((order[: controls.size // 2], order[controls.size // 2 :]))
     rows = np.tile(codes, (n_splits, 1))
-    for i in range(n_splits):
-        rows[i, rng.permutation(controls)[: controls.size // 2]] = half
+
+    def fit(case_code: int, half: int) -> tuple[np.ndarray, np.ndarray]:
+        """(logFC, t), splits x proteins, of case vs one control half, alone in a model."""
+        weights = np.zeros(rows.shape)
+        weights[:, codes == case_code] = 1.0
+        for i, pair_of_halves in enumerate(halves):
+            weights[i, pair_of_halves[half]] = 1.0
+        logfc = np.empty((n_splits, model.values.shape[0]))
+        t = np.empty_like(logfc)
+        # left-out samples (weight 0) are labelled controls so that no group goes empty
+        labelled = np.where(weights > 0, rows, 0)
+        for i, fc, tt in model.fit_many(labelled, [(case_code, 0)], weights=weights):
+            logfc[i], t[i] = fc[:, 0], tt[:, 0]
+        return logfc, t
+
     follower, selected, signs = [], [], []
-    for _, logfc, t in model.fit_many(rows, [(1, 0), (2, half), (1, half), (2, 0)]):
-        for response, selector in ((0, 1), (2, 3)):
-            centred = centred_t(logfc[:, response], t[:, response])
-            follower.append(np.where(np.isfinite(centred), centred, 0.0))
-            top = _top(np.where(np.isfinite(t[:, selector]), t[:, selector], 0.0), top_n)
-            selected.append(top)
-            signs.append(np.sign(t[top, selector]))
-    return np.array(follower), np.array(selected), np.array(signs)
+    for follower_half in (0, 1):
+        fc_a, t_a = fit(1, follower_half)
+        _, t_b = fit(2, 1 - follower_half)
+        centred = centred_t(fc_a, t_a)
+        follower.append(np.where(np.isfinite(centred), centred, 0.0))
+        t_b = np.where(np.isfinite(t_b), t_b, 0.0)
+        top = np.argsort(-np.abs(t_b), axis=1, kind="stable")[:, :top_n]
+        selected.append(top)
+        signs.append(np.sign(np.take_along_axis(t_b, top, axis=1)))
+    return np.vstack(follower), np.vstack(selected), np.vstack(signs)
 
 
-def protein_null(follower, selected, signs, n_permutations: int, rng) -> dict:
+def protein_clusters(model: _Refitter, proteins: np.ndarray, min_r: float = 0.5) -> np.ndarray:
+    """Cluster label per protein: ``proteins`` grouped by within-group correlation.
+
+    Average-linkage clusters of 1 - |r| cut at 1 - ``min_r``, r the correlation of the
+    proteins' values after removing each group's mean; every other protein is its own
+    cluster. Co-regulated proteins (a chemokine module) then share one random direction
+    in :func:`protein_null`.
+    """
+    labels = np.arange(model.values.shape[0])
+    proteins = np.unique(proteins)
+    if proteins.size < 2:
+        return labels
+    values = model.values[proteins]
+    centred = values.copy()
+    for code in np.unique(model.codes):
+        members = model.codes == code
+        centred[:, members] -= np.nanmean(values[:, members], axis=1, keepdims=True)
+    centred = np.where(np.isfinite(centred), centred, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.corrcoef(centred)
+    distance = 1.0 - np.abs(np.nan_to_num(r, nan=0.0))
+    np.fill_diagonal(distance, 0.0)
+    from scipy.cluster.hierarchy import fcluster, linkage  # scipy.cluster is slow to import
+    from scipy.spatial.distance import squareform
+
+    tree = linkage(squareform(np.clip(distance, 0.0, None), checks=False), method="average")
+    groups = fcluster(tree, t=1.0 - min_r, criterion="distance")
+    labels[proteins] = labels.size + groups  # past every singleton label
+    return labels
+
+
+def protein_null(follower, selected, signs, n_permutations: int, rng, clusters=None) -> dict:
     """Does the follower move the selector's top proteins the selector's way, or anyway?
 
     The statistic is the mean over assignments of the follower's signed centred t on the
     selector's top proteins. The null flips the selector's direction at random, one sign
-    per protein shared by every assignment: it keeps the follower's values on exactly
-    those proteins, its own effects included, and asks whether their directions agree
-    with the selector's more than chance. The halved controls keep the shared-control
-    agreement out. (Relabelling proteins instead would compare the top proteins with
-    random ones, whose moderated variances differ: the top of a list ranked by |t| holds
-    the proteins whose shared variance estimate came out small, where the follower's |t|
-    is larger too; that null rejected 8.8 % of 400 cohorts without any effect.)
+    per cluster of correlated proteins (``clusters``: a label per protein; default every
+    protein its own), shared by every assignment: it keeps the follower's values on
+    exactly those proteins, its own effects included, and asks whether their directions
+    agree with the selector's more than chance. (Relabelling proteins instead would
+    compare the top proteins with random ones, whose moderated variances differ: the top
+    of a list ranked by |t| holds the proteins whose shared variance estimate came out
+    small, where the follower's |t| is larger too; that null rejected 8.8 % of 400
+    cohorts without any effect.) NaN when the statistic cannot be computed.
     """
     rows = np.arange(follower.shape[0])[:, None]
     values = signs * follower[rows, selected]
     observed = float(np.mean(values))
+    if not np.isfinite(observed):
+        return {"observed": np.nan, "null_mean": np.nan, "p_value": np.nan}
+    labels = np.arange(follower.shape[1]) if clusters is None else np.asarray(clusters)
+    _, cluster = np.unique(labels, return_inverse=True)
     null = np.empty(n_permutations)
     for i in range(n_permutations):
-        flips = rng.choice(np.array([-1.0, 1.0]), follower.shape[1])
+        flips = rng.choice(np.array([-1.0, 1.0]), cluster.max() + 1)[cluster]
         null[i] = np.mean(values * flips[selected])
     p_value = (1 + np.sum(null >= observed - 1e-12)) / (1 + n_permutations)
     return {"observed": observed, "null_mean": float(null.mean()), "p_value": float(p_value)}
@@ -714,11 +772,13 @@ def signature_similarity(
         # The label null is exact when case_a has no effects; with effects of its own that
         # land on case_b's top proteins by chance it is not (they are fixed in the observed
         # value and gone from the null). The protein null keeps them: both must reject.
-        proteins = protein_null(
-            *split_control_transfers(model, top_n, TRANSFER_SPLITS, halving_rng),
-            n_permutations, protein_rng,
-        )  # fmt: skip
-        p_value = max(p_labels, proteins["p_value"])
+        follower, selected, signs = split_control_transfers(
+            model, top_n, TRANSFER_SPLITS, halving_rng
+        )
+        clusters = protein_clusters(model, selected[signs != 0])
+        proteins = protein_null(follower, selected, signs, n_permutations, protein_rng, clusters)
+        # a direction that cannot be tested on both nulls has no p
+        p_value = np.nan if np.isnan(proteins["p_value"]) else max(p_labels, proteins["p_value"])
 
     counts = bootstrap_counts(bootstrap_rng, codes, n_bootstrap)
     boot_rows = np.tile(codes, (n_bootstrap, 1))
@@ -793,6 +853,10 @@ def signature_similarity(
     return result
 
 
+#: proteins per correlated module in ``simulate_cohort(module_r=...)``
+MODULE_SIZE = 10
+
+
 def simulate_cohort(
     rng: np.random.Generator,
     *,
@@ -802,17 +866,25 @@ def simulate_cohort(
     effect_b=None,
     age_effect: float = 0.02,
     sd_spread: float = 0.0,
+    age_gap: float = 0.0,
+    module_r: float = 0.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Groups HC, A, B with Gaussian NPX, an age covariate and optional planted effects.
 
     ``effect_a``/``effect_b`` are per-protein mean shifts (length ``n_proteins``) or None.
     ``sd_spread`` > 0 gives each protein its own SD, exp(sd_spread * N(0, 1)), as assays
-    differ in an Olink panel (effects stay in NPX). Returns (matrix samples x proteins,
-    samples with sample_id/group/age).
+    differ in an Olink panel (effects stay in NPX). ``age_gap``: the cases are that many
+    years older than the controls on average. ``module_r`` > 0: proteins in modules of
+    ``MODULE_SIZE`` consecutive ones, correlated ``module_r`` within a module. Returns
+    (matrix samples x proteins, samples with sample_id/group/age).
     """
     groups = np.repeat(["HC", "A", "B"], n_per_group)
-    age = rng.uniform(20, 70, groups.size)
+    age = rng.uniform(20, 70, groups.size) + np.where(groups == "HC", -0.5, 0.5) * age_gap
     values = rng.normal(0.0, 1.0, (groups.size, n_proteins))
+    if module_r:
+        modules = np.arange(n_proteins) // MODULE_SIZE
+        shared = rng.standard_normal((groups.size, modules.max() + 1))[:, modules]
+        values = np.sqrt(module_r) * shared + np.sqrt(1.0 - module_r) * values
     values += age[:, None] * age_effect * rng.normal(0, 1, n_proteins)[None, :]
     if sd_spread:
         values *= np.exp(sd_spread * rng.standard_normal(n_proteins))[None, :]
@@ -840,17 +912,24 @@ def null_calibration(
     independent_effects: float = 0.0,
     sd_spread: float = 0.0,
     both_directions: bool = False,
+    age_gap: float = 0.0,
+    module_r: float = 0.0,
+    module_effects: float = 0.0,
 ) -> dict:
     """False-positive rate of the null on cohorts simulated without shared biology.
 
     Each cohort has no disease effect, or:
 
-    - ``distinct_effects``: A and B each shift 10 % of proteins by 1 SD, disjoint sets;
+    - ``distinct_effects``: A and B each shift 10 % of proteins by 1, disjoint sets;
       with ``shift_a``, B's shifts all go up and A is also shifted by ``shift_a`` on every
       protein (a technical artefact);
     - ``independent_effects`` (a fraction): A and B each shift that fraction of proteins
       by 1 with random signs, drawn independently, so their sets overlap by chance;
-    - ``sd_spread``: proteins with their own SDs (``simulate_cohort``), effects in NPX.
+    - ``sd_spread``: proteins with their own SDs (``simulate_cohort``), effects in NPX;
+    - ``age_gap``: cases older than controls (age moves every protein a little);
+    - ``module_r``: correlated protein modules (``simulate_cohort``); ``module_effects``
+      (a fraction): A and B each move that fraction of modules, whole, by 1 with random
+      signs, drawn independently.
 
     Every rejection at ``alpha`` is a false positive. ``p_values`` are case_a's direction
     (``label_p_values`` and ``protein_p_values`` its two nulls' for a directional metric);
@@ -879,9 +958,16 @@ def null_calibration(
                          rng.choice([-1.0, 1.0], n_proteins), 0.0)
                 for _ in range(2)
             )  # fmt: skip
+        if module_effects:
+            modules = np.arange(n_proteins) // MODULE_SIZE
+            effect_a, effect_b = (
+                np.where(rng.random(modules.max() + 1) < module_effects,
+                         rng.choice([-1.0, 1.0], modules.max() + 1), 0.0)[modules]
+                for _ in range(2)
+            )  # fmt: skip
         matrix, samples = simulate_cohort(
             rng, n_per_group=n_per_group, n_proteins=n_proteins, effect_a=effect_a,
-            effect_b=effect_b, sd_spread=sd_spread,
+            effect_b=effect_b, sd_spread=sd_spread, age_gap=age_gap, module_r=module_r,
         )  # fmt: skip
         common = dict(
             control="HC", covariates=["age"], n_permutations=n_permutations, n_bootstrap=0,
