@@ -22,7 +22,7 @@ the controls (age moves every protein a little); proteins in correlated modules 
 direction (one ``signature_similarity`` call; for ``transfer_t`` also its label and
 protein nulls alone) and per pair.
 
-Run:  python benchmarks/similarity_power.py [--cohorts 25] [--null-cohorts 200]
+Run:  python benchmarks/similarity_power.py [--cohorts 25] [--null-cohorts 150]
 Prints the rejection rates at alpha 0.05 and writes benchmarks/out/similarity_power.tsv.
 """
 
@@ -112,7 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cohorts", type=int, default=25)
     parser.add_argument("--permutations", type=int, default=499)
-    parser.add_argument("--null-cohorts", type=int, default=200)
+    parser.add_argument("--null-cohorts", type=int, default=150)
     args = parser.parse_args()
     found = power(args.cohorts, args.permutations)
     table = (
