@@ -118,6 +118,18 @@ def _table(matrix, samples):
     return contrast_table(moderated, "D_vs_HC", assays, settings=CallSettings(fc_threshold=1.0))
 
 
+def _two_drug_study(*, seed: int, shift: float):
+    """A study whose disease raises its first 10 proteins by ``shift``; drug 'a' lowers 8
+    of them, drug 'b' 8 untouched proteins."""
+    matrix, samples = _study(np.random.default_rng(seed))
+    matrix.loc[samples["group"].eq("D").to_numpy(), matrix.columns[:10]] += shift
+    weights = pd.DataFrame(0.0, index=["a", "b"], columns=matrix.columns)
+    weights.loc["a", matrix.columns[:8]] = -1.0
+    weights.loc["b", matrix.columns[40:48]] = -1.0
+    info = pd.DataFrame({"drug": weights.index, "signature_kind": "mechanism"})
+    return matrix, samples, weights, info
+
+
 def test_planted_reversal_is_found_and_ranked_first():
     rng = np.random.default_rng(3)
     matrix, samples = _study(rng)
@@ -146,13 +158,7 @@ def test_label_null_compares_like_with_like():
     """With the label null, the observed scores come from the same plain-eBayes refit as
     the null: a differential table with another moderation (trend, robust, TREAT: here
     its t simply doubled) does not change the scores or the p-values."""
-    rng = np.random.default_rng(4)
-    matrix, samples = _study(rng)
-    matrix.loc[samples["group"].eq("D").to_numpy(), matrix.columns[:10]] += 0.8
-    weights = pd.DataFrame(0.0, index=["a", "b"], columns=matrix.columns)
-    weights.loc["a", matrix.columns[:8]] = -1.0
-    weights.loc["b", matrix.columns[40:48]] = -1.0
-    info = pd.DataFrame({"drug": weights.index, "signature_kind": "mechanism"})
+    matrix, samples, weights, info = _two_drug_study(seed=4, shift=0.8)
     table = _table(matrix, samples)
     other = table.assign(t=2 * table["t"])
     runs = [
@@ -172,13 +178,7 @@ def test_label_null_compares_like_with_like():
 
 def test_each_null_draws_independently_of_the_others_sizes():
     # more protein-label permutations must not change the sample-label null or bootstrap
-    rng = np.random.default_rng(3)
-    matrix, samples = _study(rng)
-    matrix.loc[samples["group"].eq("D").to_numpy(), matrix.columns[:10]] += 0.5
-    weights = pd.DataFrame(0.0, index=["a", "b"], columns=matrix.columns)
-    weights.loc["a", matrix.columns[:8]] = -1.0
-    weights.loc["b", matrix.columns[40:48]] = -1.0
-    info = pd.DataFrame({"drug": weights.index, "signature_kind": "mechanism"})
+    matrix, samples, weights, info = _two_drug_study(seed=3, shift=0.5)
 
     def run(gene_permutations):
         return score_contrast(
