@@ -11,11 +11,10 @@ directions make the pair's p depends on the metric:
   signatures fitted apart on halves of the controls, the selector's directions flipped
   at random), because the label null alone takes any effect of the follower's that
   lands on the other's top proteins for resemblance; a direction's p (``p_direction_*``)
-  is the larger of its two. The pair
-  resembles when either direction holds: ``p_value`` = min(1, 2 * the smaller direction
-  p) (Bonferroni). A disease whose subset carries the other's signature answers the
-  first question and not the second, so asking both would miss exactly the resemblance
-  the stage is for.
+  is the larger of its two. The pair resembles when either direction holds:
+  ``p_value`` = min(1, 2 * the smaller direction p) (Bonferroni). A disease whose subset
+  carries the other's signature answers the first question and not the second, so asking
+  both would miss exactly the resemblance the stage is for.
 - symmetric (correlations, ``top_concordance_t``): one number that must exceed both
   label nulls: ``p_value`` is the larger p (an intersection-union test).
 
