@@ -176,6 +176,39 @@ def test_label_null_compares_like_with_like():
     np.testing.assert_allclose(runs[0].loc[["a", "b"], "reversal_t"], plain[0], rtol=1e-8)
 
 
+def test_label_null_refits_with_declared_factors():
+    """The refits behind the label null use ``samples: factors`` as the differential stage
+    does: with a numeric-coded batch declared, the observed scores equal those of the
+    differential table fitted with the batch as a factor."""
+    from proteosig.differential.run import CallSettings, ModelSettings, contrast_table, fit_model
+
+    matrix, samples, weights, info = _two_drug_study(seed=5, shift=0.8)
+    samples["batch"] = np.tile([1, 2, 3, 4], len(samples) // 4)
+    shift = samples["batch"].map({1: 0.0, 2: 1.2, 3: -0.6, 4: 0.4}).to_numpy()
+    matrix += shift[:, None]
+    formula = "~ 0 + group + age + batch"
+    moderated = fit_model(matrix, samples, settings=ModelSettings(formula=formula),
+                          group_levels=["HC", "D"], control_group="HC",
+                          covariates=["age", "batch"], factors=["batch"])  # fmt: skip
+    assays = pd.DataFrame({"assay_id": matrix.columns, "gene_symbol": matrix.columns,
+                           "uniprot": "", "panel": "p"})  # fmt: skip
+    table = contrast_table(moderated, "D_vs_HC", assays, settings=CallSettings())
+    by_assay = table.set_index("assay_id").loc[weights.columns]
+    expected = reversal_t(weights.to_numpy(), by_assay["logFC"].to_numpy(),
+                          by_assay["t"].to_numpy())[0]  # fmt: skip
+    scored = {
+        declared: score_contrast(
+            table, weights, info, matrix=matrix, samples=samples, groups=("D", "HC"),
+            group_levels=["HC", "D"], covariates=["age", "batch"], formula=formula,
+            factors=["batch"] if declared else [], seed=1,
+            settings=ReversalSettings(gene_permutations=9, label_permutations=9, bootstrap=0),
+        ).set_index("drug").loc[["a", "b"], "reversal_t"].to_numpy()
+        for declared in (True, False)
+    }  # fmt: skip
+    np.testing.assert_allclose(scored[True], expected, rtol=1e-8)
+    assert np.max(np.abs(scored[False] - expected)) > 0.05
+
+
 def test_each_null_draws_independently_of_the_others_sizes():
     # more protein-label permutations must not change the sample-label null or bootstrap
     matrix, samples, weights, info = _two_drug_study(seed=3, shift=0.5)

@@ -15,7 +15,7 @@ from proteosig.similarity import (
     simulate_cohort,
 )
 from proteosig.similarity.signatures import (
-    _Refitter,
+    Refitter,
     bootstrap_counts,
     centred_t,
     pair_p_value,
@@ -113,7 +113,7 @@ def test_protein_clusters_join_correlated_proteins():
     rng = np.random.default_rng(3)
     matrix, samples = simulate_cohort(rng, n_per_group=20, n_proteins=6)
     matrix["P001"] = matrix["P000"] + 0.1 * rng.standard_normal(len(matrix))
-    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    model = Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
     labels = protein_clusters(model, np.array([0, 1, 2, 3]))
     assert labels[0] == labels[1]
     assert len({labels[0], labels[2], labels[3], labels[4], labels[5]}) == 5
@@ -123,18 +123,54 @@ def test_split_control_fits_share_no_sample_or_coefficient():
     """Each half-control signature is the fit of its case and its half alone."""
     rng = np.random.default_rng(2)
     matrix, samples = simulate_cohort(rng, n_per_group=12, n_proteins=30)
-    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    model = Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
     follower, selected, signs = split_control_transfers(model, 5, 1, np.random.default_rng(9))
     halves = np.random.default_rng(9).permutation(np.flatnonzero(model.codes == 0))
     first = np.isin(np.arange(model.codes.size), halves[:6]) | (model.codes == 1)
-    alone = _Refitter(matrix[first], samples[first], ["HC", "A"], "~ 0 + group + age")
+    alone = Refitter(matrix[first], samples[first], ["HC", "A"], "~ 0 + group + age")
     logfc, t = alone.signatures(alone.codes, [(1, 0)])
     np.testing.assert_allclose(follower[0], centred_t(logfc[:, 0], t[:, 0]), atol=1e-10)
     second = np.isin(np.arange(model.codes.size), halves[6:]) | (model.codes == 2)
-    alone_b = _Refitter(matrix[second], samples[second], ["HC", "B"], "~ 0 + group + age")
+    alone_b = Refitter(matrix[second], samples[second], ["HC", "B"], "~ 0 + group + age")
     t_b = alone_b.signatures(alone_b.codes, [(1, 0)])[1][:, 0]
     np.testing.assert_array_equal(selected[0], np.argsort(-np.abs(t_b), kind="stable")[:5])
     np.testing.assert_array_equal(signs[0], np.sign(t_b[selected[0]]))
+
+
+def _batch_study():
+    """A cohort with a numeric-coded batch (1, 2, 3) whose effect is not a slope."""
+    rng = np.random.default_rng(21)
+    matrix, samples = simulate_cohort(rng, n_per_group=12, n_proteins=40)
+    samples["batch"] = np.tile([1, 2, 3], len(samples) // 3)
+    shift = np.select([samples["batch"] == 2, samples["batch"] == 3], [1.5, -0.5], 0.0)
+    matrix += shift[:, None] * rng.uniform(0.5, 1.5, matrix.shape[1])[None, :]
+    return matrix, samples
+
+
+def test_refits_treat_declared_factors_as_the_differential_stage_does():
+    """A covariate declared in ``samples: factors`` is categorical in every refit, as in
+    fit_model; left undeclared, the numeric codes would enter as a slope (another model)."""
+    matrix, samples = _batch_study()
+    formula = "~ 0 + group + age + batch"
+    moderated = fit_model(
+        matrix, samples, settings=ModelSettings(formula=formula), group_levels=["HC", "A", "B"],
+        control_group="HC", covariates=["age", "batch"], factors=["batch"],
+    )  # fmt: skip
+    tables = [top_table(moderated, c) for c in ("A_vs_HC", "B_vs_HC")]
+    declared = Refitter(matrix, samples, ["HC", "A", "B"], formula, factors=["batch"])
+    slope = Refitter(matrix, samples, ["HC", "A", "B"], formula)
+    t_declared = declared.signatures(declared.codes, [(1, 0), (2, 0)])[1]
+    t_slope = slope.signatures(slope.codes, [(1, 0), (2, 0)])[1]
+    for k, table in enumerate(tables):
+        np.testing.assert_allclose(t_declared[:, k], table["t"], rtol=1e-9, atol=1e-12)
+        assert np.max(np.abs(t_slope[:, k] - table["t"])) > 0.1
+    out = signature_similarity(
+        matrix, samples, case_a="A", case_b="B", control="HC", covariates=["age", "batch"],
+        formula=formula, factors=["batch"], n_permutations=9, n_bootstrap=0, seed=1,
+    )  # fmt: skip
+    expected = similarity_metrics(*(tb[c] for c in ("logFC", "t") for tb in tables))
+    assert out["observed"]["transfer_t"] == pytest.approx(expected["transfer_t"], rel=1e-9)
+    assert out["params"]["factors"] == ["batch"]
 
 
 @pytest.mark.parametrize("with_missing", [False, True])
@@ -149,7 +185,7 @@ def test_refit_equals_differential_engine(with_missing):
         matrix, samples, settings=ModelSettings(), group_levels=["HC", "A", "B"],
         control_group="HC", covariates=["age"],
     )  # fmt: skip
-    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    model = Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
     assert model.complete is not with_missing
     logfc, t = model.signatures(model.codes, [(1, 0), (2, 0)])
     for k, contrast in enumerate(["A_vs_HC", "B_vs_HC"]):
@@ -355,7 +391,7 @@ def test_batched_refits_equal_single_refits():
     """The permutation null's batched path gives the single-refit values."""
     rng = np.random.default_rng(9)
     matrix, samples = simulate_cohort(rng, n_per_group=10, n_proteins=60)
-    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    model = Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
     pool = np.flatnonzero(np.isin(model.codes, (0, 1)))
     rows = np.tile(model.codes, (70, 1))
     for i in range(70):
@@ -371,7 +407,7 @@ def test_batched_resamples_equal_refits_on_repeated_rows():
     control splits (a new group code) give the single refit too."""
     rng = np.random.default_rng(5)
     matrix, samples = simulate_cohort(rng, n_per_group=10, n_proteins=60)
-    model = _Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    model = Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
     counts = bootstrap_counts(rng, model.codes, 40)
     assert (counts.sum(axis=1) == model.codes.size).all()
     codes = np.tile(model.codes, (40, 1))

@@ -77,3 +77,8 @@ def test_changed_settings_rerun_only_what_depends_on_them(tmp_path):
     gsea_change = plan(lambda c: c["enrichment"].update(gsea_permutations=500))
     assert {"enrichment_gsea", "enrichment_figures"} <= gsea_change
     assert not gsea_change & (upstream | {"differential_table", "enrichment_ora"})
+    # every job that refits the model sees the factor declarations, not only the first fit
+    factor_change = plan(lambda c: c["samples"].update(factors=["sex"]))
+    refits = {"differential_fit", "similarity_signatures", "similarity_axes",
+              "similarity_patients", "reversal_contrast", "reversal_patients"}  # fmt: skip
+    assert refits <= factor_change

@@ -78,6 +78,7 @@ rule reversal_contrast:
         formula=config["differential"]["formula"],
         groups=analysis_groups(),
         covariates=config["samples"]["covariates"],
+        factors=config["samples"]["factors"],
         seed=config["seed"],
     script:
         "../scripts/reversal_contrast.py"

@@ -28,6 +28,7 @@ rule similarity_signatures:
         groups=SIMILARITY_GROUPS,
         control_group=config["samples"]["control_group"],
         covariates=config["samples"]["covariates"],
+        factors=config["samples"]["factors"],
         seed=config["seed"],
     script:
         "../scripts/similarity_signatures.py"
@@ -64,6 +65,7 @@ rule similarity_axes:
         groups=SIMILARITY_GROUPS,
         control_group=config["samples"]["control_group"],
         covariates=config["samples"]["covariates"],
+        factors=config["samples"]["factors"],
         seed=config["seed"],
     script:
         "../scripts/similarity_signatures.py"

@@ -49,6 +49,7 @@ def main(snakemake):
                 groups=groups,
                 group_levels=list(params.groups),
                 covariates=list(params.covariates),
+                factors=list(params.factors),
                 formula=params.formula,
             )
     result = score_contrast(

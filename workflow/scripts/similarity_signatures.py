@@ -39,6 +39,7 @@ def main(snakemake):
         control=snakemake.params.control_group,
         covariates=list(snakemake.params.covariates),
         formula=snakemake.params.formula,
+        factors=list(snakemake.params.factors),
         settings=settings,
         seed=snakemake.params.seed,
         progress=lambda pair: log.info("done: %s", pair),

@@ -42,7 +42,7 @@ from proteosig.reversal.scores import (
     reversal_correlation,
     reversal_t,
 )
-from proteosig.similarity.signatures import _Refitter, bootstrap_counts, independent_streams
+from proteosig.similarity.signatures import Refitter, bootstrap_counts, independent_streams
 
 #: ``rank_by`` values and whether the score needs the moderated t (refits then moderate)
 RANK_BY = {"reversal_t": True, "correlation": False, "connectivity": True}
@@ -86,6 +86,7 @@ def score_contrast(
     group_levels: list[str] = (),
     covariates: list[str] = (),
     formula: str | None = None,
+    factors: list[str] = (),
     settings: ReversalSettings = ReversalSettings(),
     seed: int,
     progress=None,
@@ -94,7 +95,9 @@ def score_contrast(
 
     ``table`` is a differential table (``assay_id, logFC, t, significant``); ``weights``
     drugs x assays. The label null and the bootstrap need ``matrix``, ``samples`` and the
-    contrast's two ``groups``; without them those columns are missing (NaN).
+    contrast's two ``groups``; without them those columns are missing (NaN). The refits
+    use the differential stage's model: ``group_levels``, ``covariates``, ``formula`` and
+    ``factors`` (covariates declared categorical) as configured there.
     """
     assays = [str(a) for a in weights.columns]
     missing = [c for c in ("assay_id", "logFC", "t", "significant") if c not in table.columns]
@@ -118,7 +121,9 @@ def score_contrast(
     label_null = groups is not None and matrix is not None and samples is not None
     if label_null:
         levels = list(group_levels)
-        model = _Refitter(matrix, samples, levels, formula or default_formula(list(covariates)))
+        model = Refitter(
+            matrix, samples, levels, formula or default_formula(list(covariates)), factors
+        )
         order_index = [str(a) for a in matrix.columns]
         align = np.array([order_index.index(a) for a in assays])
         case, reference = levels.index(groups[0]), levels.index(groups[1])

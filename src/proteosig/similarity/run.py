@@ -118,6 +118,7 @@ def similarity_table(
     formula: str | None,
     settings: SimilaritySettings,
     seed: int,
+    factors: list[str] = (),
     progress=None,
 ) -> pd.DataFrame:
     """One row per unordered pair of signatures (see the module docstring)."""
@@ -127,6 +128,7 @@ def similarity_table(
             control=control,
             covariates=covariates,
             formula=formula,
+            factors=list(factors),
             n_permutations=settings.permutations,
             metric=settings.metric,
             top_n=settings.top_n,

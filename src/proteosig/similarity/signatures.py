@@ -242,14 +242,17 @@ def similarity_metrics(a_logfc, b_logfc, a_t, b_t, *, top_n: int = DEFAULT_TOP_N
     return out
 
 
-class _Refitter:
+class Refitter:
     """The model of ``fit_model`` with swappable group labels, for cheap refits.
 
     Covariate columns of the design are built once; each refit stacks one-hot group
     columns (numpy) in front of them and runs lmFit, contrasts.fit and squeezeVar.
+    ``factors`` are the sample-sheet columns declared categorical (``samples: factors``),
+    as ``fit_model`` takes them: a numeric-coded batch left out would enter as a slope and
+    every refit would be a different model from the differential stage's.
     """
 
-    def __init__(self, matrix, samples, levels, formula):
+    def __init__(self, matrix, samples, levels, formula, factors=()):
         if ":" in formula.replace(" ", "") or "*" in formula:
             raise InputError(
                 "similarity",
@@ -259,7 +262,7 @@ class _Refitter:
             )
         sheet = samples.set_index(samples["sample_id"].astype(str), drop=False)
         sheet = sheet.loc[matrix.index.astype(str)].reset_index(drop=True)
-        design = design_matrix(sheet, formula, group_levels=levels)
+        design = design_matrix(sheet, formula, group_levels=levels, factors=list(factors))
         group_columns = {safe_name(level) for level in levels}
         other = [c for c in design.columns if c not in group_columns and c != "Intercept"]
         self.covariates = design[other].to_numpy(dtype=float)
@@ -538,7 +541,7 @@ def pair_p_value(metric: str, p_direction_a: float, p_direction_b: float) -> tup
 TRANSFER_SPLITS = 50
 
 
-def split_control_transfers(model: _Refitter, top_n: int, n_splits: int, rng) -> tuple:
+def split_control_transfers(model: Refitter, top_n: int, n_splits: int, rng) -> tuple:
     """Case_a following case_b, the two signatures fitted apart on halves of the controls.
 
     For each random halving, case_a and one half of the controls are fitted as one model
@@ -584,7 +587,7 @@ def split_control_transfers(model: _Refitter, top_n: int, n_splits: int, rng) ->
     return np.vstack(follower), np.vstack(selected), np.vstack(signs)
 
 
-def protein_clusters(model: _Refitter, proteins: np.ndarray, min_r: float = 0.5) -> np.ndarray:
+def protein_clusters(model: Refitter, proteins: np.ndarray, min_r: float = 0.5) -> np.ndarray:
     """Cluster label per protein: ``proteins`` grouped by within-group correlation.
 
     Average-linkage clusters of 1 - |r| cut at 1 - ``min_r``, r the correlation of the
@@ -644,7 +647,7 @@ def protein_null(follower, selected, signs, n_permutations: int, rng, clusters=N
     return {"observed": observed, "null_mean": float(null.mean()), "p_value": float(p_value)}
 
 
-def _fixed_set_transfers(model: _Refitter, codes_rows, weights, selected, signs, progress):
+def _fixed_set_transfers(model: Refitter, codes_rows, weights, selected, signs, progress):
     """``transfer_t`` of each refit over a fixed selector top set (the observed one)."""
     out = np.empty(len(codes_rows))
     for i, logfc, t in model.fit_many(codes_rows, [(1, 0), (2, 0)], weights=weights,
@@ -663,6 +666,7 @@ def signature_similarity(
     control: str,
     covariates: list[str],
     formula: str | None = None,
+    factors: list[str] = (),
     n_permutations: int = 1000,
     n_bootstrap: int = 200,
     seed: int,
@@ -681,8 +685,9 @@ def signature_similarity(
     samples
         ``sample_id``, ``group`` and the covariate columns. Every group present stays in
         the model (as in the differential stage); only case_a/case_b/control are permuted.
-    formula
-        Main-effects model formula; default ``~ 0 + group + <covariates>``.
+    formula, factors
+        Main-effects model formula, default ``~ 0 + group + <covariates>``, and the
+        covariates to treat as categorical even when numeric-coded (``samples: factors``).
     n_permutations, null
         Null replicates and scheme (``"case_control"`` default, or ``"case_labels"``; see
         the module docstring for what each H0 is). p = (1 + #null >= observed) /
@@ -739,6 +744,7 @@ def signature_similarity(
         group_levels=levels,
         control_group=control,
         covariates=list(covariates),
+        factors=list(factors),
     )
     table_a = top_table(moderated, contrast_a)
     table_b = top_table(moderated, contrast_b)
@@ -750,7 +756,7 @@ def signature_similarity(
     streams = independent_streams(seed, 5)
     permutation_rng, bootstrap_rng, split_rng, protein_rng, halving_rng = streams
     directional = metric in DIRECTIONAL_METRICS
-    model = _Refitter(matrix, samples, levels, formula)
+    model = Refitter(matrix, samples, levels, formula, factors)
     codes = model.codes
     pairs = [(1, 0), (2, 0)]
     pooled_codes = (1, 0) if null == "case_control" else (1, 2)
@@ -839,6 +845,7 @@ def signature_similarity(
         "control": control,
         "covariates": list(covariates),
         "formula": formula,
+        "factors": list(factors),
         "group_levels": levels,
         "n_permutations": n_permutations,
         "n_bootstrap": n_bootstrap,
