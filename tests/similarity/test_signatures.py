@@ -16,6 +16,7 @@ from proteosig.similarity import (
 )
 from proteosig.similarity.signatures import (
     Refitter,
+    _fixed_set_transfers,
     bootstrap_counts,
     centred_t,
     pair_p_value,
@@ -82,6 +83,30 @@ def test_signature_transfer_by_hand():
     assert signature_transfer(-response_fc, -response_t, selector, top_n=2) == pytest.approx(-2.5)
     out = similarity_metrics(response_fc, selector, response_t, selector, top_n=2)
     assert out["transfer_t"] == pytest.approx(2.5)  # case_a (first) follows case_b
+
+
+def test_bootstrap_holds_the_observed_set_and_proteins():
+    """The interval's resamples score the observed top set over the observed proteins: a
+    resample that draws every sample once gives the observed value, also when the
+    follower lacks a protein on which the selector is strong."""
+    rng = np.random.default_rng(8)
+    effect = np.r_[np.full(6, 1.5), np.zeros(34)]
+    matrix, samples = simulate_cohort(rng, n_per_group=12, n_proteins=40, effect_a=effect / 2,
+                                      effect_b=effect)  # fmt: skip
+    matrix.loc[samples["group"].eq("A").to_numpy(), "P000"] = np.nan  # A lacks B's P000
+    matrix.iloc[[0, 30], 9] = np.nan  # and a few values elsewhere
+    out = signature_similarity(matrix, samples, **KW, n_permutations=9, n_bootstrap=0, seed=1,
+                               top_n=5)  # fmt: skip
+    model = Refitter(matrix, samples, ["HC", "A", "B"], "~ 0 + group + age")
+    logfc, t = model.signatures(model.codes, [(1, 0), (2, 0)])
+    shared = np.isfinite(logfc).all(axis=1) & np.isfinite(t).all(axis=1)
+    assert not shared[0] and shared.sum() == 39
+    selected = np.argsort(-np.abs(t[shared, 1]), kind="stable")[:5]
+    signs = np.sign(t[shared, 1][selected])
+    once = np.ones((1, model.codes.size))
+    again = _fixed_set_transfers(model, model.codes[None, :], once, shared, selected, signs,
+                                 None)  # fmt: skip
+    assert again[0] == pytest.approx(out["observed_value"], rel=1e-9)
 
 
 def test_centred_t_removes_an_npx_shift_and_skips_missing():

@@ -196,8 +196,15 @@ def signature_transfer(
     are the nulls' job (``signature_similarity``).
     """
     selected = _top(selector_t, top_n)
-    centred = centred_t(response_logfc, response_t)
-    return float(np.mean(np.sign(selector_t[selected]) * centred[selected]))
+    return transfer_over(response_logfc, response_t, selected, np.sign(selector_t[selected]))
+
+
+def transfer_over(response_logfc, response_t, selected, signs) -> float:
+    """:func:`signature_transfer` over a given selection: the mean of ``signs`` times the
+    response's centred t on the ``selected`` positions. A selected protein whose centred
+    t cannot be computed counts as 0 (the median: no movement)."""
+    centred = centred_t(response_logfc, response_t)[selected]
+    return float(np.mean(signs * np.where(np.isfinite(centred), centred, 0.0)))
 
 
 def _metric(name: str, a_fc, b_fc, a_t, b_t, top_n: int = DEFAULT_TOP_N) -> float:
@@ -601,9 +608,11 @@ def protein_clusters(model: Refitter, proteins: np.ndarray, min_r: float = 0.5) 
         return labels
     values = model.values[proteins]
     centred = values.copy()
-    for code in np.unique(model.codes):
-        members = model.codes == code
-        centred[:, members] -= np.nanmean(values[:, members], axis=1, keepdims=True)
+    with warnings.catch_warnings():  # a group without any value of a protein: NaN, then 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for code in np.unique(model.codes):
+            members = model.codes == code
+            centred[:, members] -= np.nanmean(values[:, members], axis=1, keepdims=True)
     centred = np.where(np.isfinite(centred), centred, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.corrcoef(centred)
@@ -647,13 +656,18 @@ def protein_null(follower, selected, signs, n_permutations: int, rng, clusters=N
     return {"observed": observed, "null_mean": float(null.mean()), "p_value": float(p_value)}
 
 
-def _fixed_set_transfers(model: Refitter, codes_rows, weights, selected, signs, progress):
-    """``transfer_t`` of each refit over a fixed selector top set (the observed one)."""
+def _fixed_set_transfers(model: Refitter, codes_rows, weights, shared, selected, signs,
+                         progress):  # fmt: skip
+    """``transfer_t`` of each refit over a fixed selector top set (the observed one).
+
+    ``shared``: the proteins the observed value was computed over (finite in both
+    signatures), so that the follower is centred on the same proteins' median and a
+    resample drawing every sample once gives the observed value; ``selected`` indexes them.
+    """
     out = np.empty(len(codes_rows))
     for i, logfc, t in model.fit_many(codes_rows, [(1, 0), (2, 0)], weights=weights,
                                       progress=progress):  # fmt: skip
-        centred = centred_t(logfc[:, 0], t[:, 0])
-        out[i] = np.mean(signs * np.where(np.isfinite(centred), centred, 0.0)[selected])
+        out[i] = transfer_over(logfc[shared, 0], t[shared, 0], selected, signs)
     return out
 
 
@@ -793,10 +807,12 @@ def signature_similarity(
         # resampled with the observed top set held fixed: a resample that picked its own
         # top proteins would pick the ones its noise favours, and the interval would sit
         # above the observed value
-        b_t = table_b["t"].to_numpy(dtype=float)
-        selected = _top(np.where(np.isfinite(b_t), b_t, 0.0), top_n)
+        vectors = [tb[c].to_numpy(dtype=float) for tb in (table_a, table_b) for c in ("logFC", "t")]
+        shared = np.logical_and.reduce([np.isfinite(v) for v in vectors])
+        b_t = vectors[3][shared]
+        selected = _top(b_t, top_n)
         boot = _fixed_set_transfers(
-            model, boot_rows, counts, selected, np.sign(b_t[selected]), boot_progress
+            model, boot_rows, counts, shared, selected, np.sign(b_t[selected]), boot_progress
         )
     else:
         boot = model.metric_many(
