@@ -15,9 +15,12 @@ against 92 % (called: 96 % against 84 %). Two p-values for the ranking score:
 ``p_gene``  signature-size-preserving null: the disease's proteins are permuted (t,
             logFC and DEP calls together), which is the same as drawing random drug
             signatures of the same up/down sizes and weights from the measured proteins.
-``p_label`` the disease side: sample labels of the contrast's two groups are permuted
+``p_label`` the disease side: the samples of the contrast's two groups are permuted
             and the signature refitted (same design and covariates; limma-default
-            moderation), so the null keeps the proteins' correlation.
+            moderation), so the null keeps the proteins' correlation. The samples trade
+            their residuals under the model with the two groups merged (Freedman-Lane,
+            ``Refitter.freedman_lane``), so a covariate gap between the groups (cases
+            older than controls) stays in every refit as it is in the observed one.
 
 Both are BH-adjusted across drugs; a drug is called when both FDRs are below the
 threshold. Rank stability: the samples are resampled within groups, the signature
@@ -149,20 +152,32 @@ def score_contrast(
     if label_null:
         codes = model.codes
 
-        def refits(codes_rows, what, weights=None):
-            """Drug scores (replicates x drugs) of a batch of refits."""
-            out = np.empty((len(codes_rows), len(w)))
-            batches = model.fit_many(codes_rows, pair, weights=weights, moderate=needs_t,
-                                     progress=Progress(what, len(codes_rows)))  # fmt: skip
+        def scores_of(batches, n):
+            """Drug scores (replicates x drugs) of ``n`` refits."""
+            out = np.empty((n, len(w)))
             for i, fc, t_new in batches:
                 out[i] = score(t_new[align, 0] if needs_t else None, fc[align, 0])[0]
             return out
 
+        def refits(codes_rows, what, weights=None):
+            batches = model.fit_many(codes_rows, pair, weights=weights, moderate=needs_t,
+                                     progress=Progress(what, len(codes_rows)))  # fmt: skip
+            return scores_of(batches, len(codes_rows))
+
+        # Freedman-Lane: the samples of the two groups trade their residuals under the
+        # merged model, so the covariates keep the observed design (an age gap between
+        # the groups stays in every refit, as it is in the observed signature)
         pool = np.flatnonzero(np.isin(codes, (case, reference)))
-        permutations = np.tile(codes, (settings.label_permutations, 1))
-        for i in range(settings.label_permutations):  # drawn one by one, as before batching
-            permutations[i, pool] = codes[label_rng.permutation(pool)]
-        null_label = refits(permutations, f"{groups[0]} vs {groups[1]}: sample-label null")
+        n_label = settings.label_permutations
+        # drawn one by one, as before batching
+        targets = np.array([label_rng.permutation(pool) for _ in range(n_label)])
+        null_label = scores_of(
+            model.freedman_lane(
+                targets.reshape(n_label, pool.size), pool, pair,
+                progress=Progress(f"{groups[0]} vs {groups[1]}: sample-label null", n_label),
+            ),
+            n_label,
+        )  # fmt: skip
         p_label = (1 + np.sum(null_label >= observed[None, :] - 1e-12, axis=0)) / (
             1 + settings.label_permutations
         )

@@ -26,11 +26,14 @@ protein's t by shift / SE. Power and size: ``benchmarks/similarity_power.py``.
 
 Nulls (``null=``)
 -----------------
-``"case_control"`` (default): permute the labels of the case_a samples with the controls
-(case_b fixed, group sizes kept), refit, recompute. The permuted ``A'`` has no A-specific
-effect but the two signatures still share the (permuted) control group, so the null
-distribution is the similarity produced by shared controls alone. It is exact under
-H0: "case_a is exchangeable with the controls". When case_a has effects of its own that
+``"case_control"`` (default): permute the case_a samples with the controls (case_b
+fixed, group sizes kept), refit, recompute. The permuted ``A'`` has no A-specific effect
+but the two signatures still share the (permuted) control group, so the null
+distribution is the similarity produced by shared controls alone. H0: "case_a is
+exchangeable with the controls". With covariates the permutation is Freedman and Lane's
+(:meth:`Refitter.freedman_lane`): the samples trade their residuals under the model
+without case_a, so every refit keeps the observed design (cases older than controls
+stay older); without covariates that is exactly relabelling. When case_a has effects of its own that
 are unrelated to case_b's, the correlations are conservative (those effects add variance
 to the observed case_a signature, which lowers its correlation, but not to the null ones).
 ``transfer_t`` is not: an effect of case_a's that happens to fall on case_b's top
@@ -309,12 +312,8 @@ class Refitter:
         ``weights`` (same shape, sample counts) turns a row into a resample: a sample drawn
         twice counts twice, as a bootstrap with repeated rows does.
         """
-        out = np.empty(len(codes_rows))
         batches = self.fit_many(codes_rows, pairs, weights=weights, block=block, progress=progress)
-        for index, logfc, t in batches:
-            values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
-            out[index] = _metric(metric, *values, top_n) if values[0].size >= 3 else np.nan
-        return out
+        return metric_of_refits(batches, len(codes_rows), metric, top_n)
 
     def fit_many(self, codes_rows, pairs, *, weights=None, moderate: bool = True,
                  block: int = 64, progress=None):  # fmt: skip
@@ -347,6 +346,105 @@ class Refitter:
                     yield start + i, logfc[i], (None if t is None else t[i])
             if progress is not None:
                 progress.advance(stop - start)
+
+    def freedman_lane(self, targets, pool, pairs, *, block: int = 64, progress=None):
+        """Permutation refits that keep the covariates' design: Freedman and Lane (1983).
+
+        Under H0 the samples at positions ``pool`` form one group. The reduced model (the
+        design with those samples' groups merged) is fitted once; each row of ``targets``
+        (permutations x pool size, sample positions) moves the residual of ``pool[j]`` to
+        position ``targets[r, j]``, adds back the reduced model's fitted values, and the
+        full model is refitted with the original design. Yields (row index, logfc, t) as
+        :meth:`fit_many` does.
+
+        Why not relabel the samples: a relabelled sample takes its covariates along, so
+        cases 10 years older than their controls lose their age gap in the null, while the
+        observed signatures keep it and, with it, the error of the age slope they share.
+        Here every refit has the observed design. Without covariates it is the
+        relabelling: the pool's fitted values are its mean, so each refit is the observed
+        data with the pool's samples moved (tested to 1e-10). Like every Freedman-Lane
+        test it is approximate: the residuals outside the pool stay in place, so the
+        shared slope's error varies somewhat less in the null than in the data
+        (``benchmarks/similarity_power.py``, scenario "cases 10 years older").
+
+        Complete data: X'X is the observed one, and only the pool's residual columns move,
+        so a block of refits costs one product over the pool's samples and the varying
+        design columns (their groups and the covariates). Missing values: one masked
+        lmFit per refit, the residuals carrying their missing values with them.
+        """
+        targets = np.atleast_2d(np.asarray(targets))
+        pool = np.asarray(pool)
+        present = np.unique(self.codes)
+        x = np.column_stack(
+            [(self.codes[:, None] == present[None, :]).astype(float), self.covariates]
+        )
+        reduced_codes = self.codes.copy()
+        reduced_codes[pool] = present.max() + 1
+        reduced_present = np.unique(reduced_codes)
+        x0 = np.column_stack(
+            [(reduced_codes[:, None] == reduced_present[None, :]).astype(float), self.covariates]
+        )
+        c = _pair_contrasts(present, pairs, x.shape[1])
+        if self.complete:
+            yield from self._freedman_lane_block(x, x0, c, targets, pool, block, progress)
+            return
+        names = [f"k{j}" for j in range(x.shape[1])]
+        index = pd.Index(self.names)
+        reduced = lm_fit(self.expression, pd.DataFrame(x0, index=index).add_prefix("k"))
+        fitted = reduced.coefficients @ x0.T  # proteins x samples, also where y is missing
+        residuals = self.values - fitted
+        design = pd.DataFrame(x, index=index, columns=names)
+        contrasts = pd.DataFrame(c, index=names, columns=[f"c{k}" for k in range(c.shape[1])])
+        for i, moved in enumerate(targets):
+            y = self.values.copy()
+            y[:, moved] = fitted[:, moved] + residuals[:, pool]
+            expression = pd.DataFrame(y, index=self.proteins, columns=index)
+            fit = contrasts_fit(lm_fit(expression, design), contrasts)
+            s2_post = np.asarray(squeeze_var(fit.sigma**2, fit.df_residual).var_post)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = fit.coefficients / fit.stdev_unscaled / np.sqrt(s2_post)[:, None]
+            yield i, fit.coefficients, t
+            if progress is not None:
+                progress.advance(1)
+
+    def _freedman_lane_block(self, x, x0, c, targets, pool, block, progress):
+        """Complete-data Freedman-Lane refits, a block at a time (see freedman_lane)."""
+        y = self.values
+        # the reduced fit (normal equations: a handful of columns, full rank as a merge
+        # of the full design's). Its fitted values lie in the full design's span, so their
+        # full-model coefficients are exact, read from X'X0 without touching the samples,
+        # and their residuals are zero
+        coef0 = np.linalg.solve(x0.T @ x0, x0.T @ y.T).T  # proteins x reduced columns
+        residuals = y - coef0 @ x0.T
+        inverse = np.linalg.inv(x.T @ x)
+        base_logfc = coef0 @ (x0.T @ x) @ inverse @ c  # proteins x pairs
+        resid_pool = residuals[:, pool]
+        moving = np.flatnonzero(np.abs(x[pool]).sum(axis=0) > 0)  # columns nonzero in pool
+        outside = np.ones(x.shape[0])
+        outside[pool] = 0.0
+        fixed_xty = residuals @ (x * outside[:, None])  # proteins x p
+        total = np.einsum("ij,ij->i", residuals, residuals)
+        x_moving = np.ascontiguousarray(x[:, moving])
+        unscaled = np.sqrt(np.einsum("pk,pq,qk->k", c, inverse, c))
+        df = float(x.shape[0] - x.shape[1])
+        for start in range(0, len(targets), block):
+            rows = targets[start : start + block]
+            n_rep = rows.shape[0]
+            # residual column pool[j] sits at row targets[r, j] of the design
+            varying = x_moving[rows.T].reshape(pool.size, -1)
+            sums = (resid_pool @ varying).reshape(y.shape[0], n_rep, moving.size)
+            xty = np.broadcast_to(fixed_xty, (n_rep, *fixed_xty.shape)).copy()
+            xty[:, :, moving] += sums.transpose(1, 0, 2)
+            coef = xty @ inverse  # replicates x proteins x p
+            logfc = base_logfc[None] + coef @ c
+            rss = np.maximum(total[None, :] - np.sum(coef * xty, axis=2), 0.0)
+            s2_post = squeeze_var_rows(rss / df, df)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = logfc / unscaled[None, None, :] / np.sqrt(s2_post)[:, :, None]
+            for i in range(n_rep):
+                yield start + i, logfc[i], t[i]
+            if progress is not None:
+                progress.advance(n_rep)
 
     def _fit_one(self, codes, pairs, weights, i, moderate):
         rows = None
@@ -483,6 +581,15 @@ class Refitter:
         logfc, t = self.signatures(codes, pairs, rows)
         values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
         return _metric(metric, *values, top_n) if values[0].size >= 3 else np.nan
+
+
+def metric_of_refits(batches, n: int, metric: str, top_n: int = DEFAULT_TOP_N) -> np.ndarray:
+    """``metric`` of each of ``n`` refits yielded as (row, logfc, t) with two pairs."""
+    out = np.empty(n)
+    for index, logfc, t in batches:
+        values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
+        out[index] = _metric(metric, *values, top_n) if values[0].size >= 3 else np.nan
+    return out
 
 
 def _group_sizes(codes: np.ndarray, weights, n_codes: int) -> np.ndarray:
@@ -775,14 +882,14 @@ def signature_similarity(
     pairs = [(1, 0), (2, 0)]
     pooled_codes = (1, 0) if null == "case_control" else (1, 2)
     pool = np.flatnonzero(np.isin(codes, pooled_codes))
-    permutations = np.tile(codes, (n_permutations, 1))
-    for i in range(n_permutations):  # drawn one by one: the stream does not depend on batching
-        permutations[i, pool] = codes[permutation_rng.permutation(pool)]
+    # drawn one by one: the stream does not depend on batching
+    targets = np.array([permutation_rng.permutation(pool) for _ in range(n_permutations)])
     label = f"{contrast_a} ~ {contrast_b}"
-    null_values = model.metric_many(
-        permutations, pairs, metric, top_n=top_n,
+    refits = model.freedman_lane(
+        targets.reshape(n_permutations, pool.size), pool, pairs,
         progress=Progress(f"{label}: permutations", n_permutations),
     )  # fmt: skip
+    null_values = metric_of_refits(refits, n_permutations, metric, top_n)
     finite = null_values[np.isfinite(null_values)]
     p_labels = (1 + np.sum(finite >= value)) / (1 + finite.size) if finite.size else np.nan
     null_low, null_high = _quantiles(null_values)
