@@ -39,7 +39,7 @@ to the observed case_a signature, which lowers its correlation, but not to the n
 ``transfer_t`` is not: an effect of case_a's that happens to fall on case_b's top
 proteins stays in the observed value and is gone from the null, in either direction, so
 with 20 % of proteins moved in each group independently the label null alone rejected
-in 16.7 % of such cohorts. ``transfer_t`` therefore also needs the protein null
+in 17.3 % of such cohorts. ``transfer_t`` therefore also needs the protein null
 (:func:`protein_null`): case_a and case_b contrasted with disjoint halves of the
 controls, and case_b's directions flipped at random on its top proteins, which keeps
 case_a's own values, effects included, and asks only whether their directions agree
