@@ -33,9 +33,10 @@ distribution is the similarity produced by shared controls alone. H0: "case_a is
 exchangeable with the controls". With covariates the permutation is Freedman and Lane's
 (:meth:`Refitter.freedman_lane`): the samples trade their residuals under the model
 without case_a, so every refit keeps the observed design (cases older than controls
-stay older); without covariates that is exactly relabelling. When case_a has effects of its own that
-are unrelated to case_b's, the correlations are conservative (those effects add variance
-to the observed case_a signature, which lowers its correlation, but not to the null ones).
+stay older); without covariates that is exactly relabelling. When case_a has effects of
+its own that are unrelated to case_b's, the correlations are conservative (those effects
+add variance to the observed case_a signature, which lowers its correlation, but not to
+the null ones).
 ``transfer_t`` is not: an effect of case_a's that happens to fall on case_b's top
 proteins stays in the observed value and is gone from the null, in either direction, so
 with 20 % of proteins moved in each group independently the label null alone rejected
@@ -362,7 +363,7 @@ class Refitter:
         observed signatures keep it and, with it, the error of the age slope they share.
         Here every refit has the observed design. Without covariates it is the
         relabelling: the pool's fitted values are its mean, so each refit is the observed
-        data with the pool's samples moved (tested to 1e-10). Like every Freedman-Lane
+        data with the pool's samples moved (tested). Like every Freedman-Lane
         test it is approximate: the residuals outside the pool stay in place, so the
         shared slope's error varies somewhat less in the null than in the data
         (``benchmarks/similarity_power.py``, scenario "cases 10 years older").
@@ -415,15 +416,22 @@ class Refitter:
         # full-model coefficients are exact, read from X'X0 without touching the samples,
         # and their residuals are zero
         coef0 = np.linalg.solve(x0.T @ x0, x0.T @ y.T).T  # proteins x reduced columns
-        residuals = y - coef0 @ x0.T
         inverse = np.linalg.inv(x.T @ x)
         base_logfc = coef0 @ (x0.T @ x) @ inverse @ c  # proteins x pairs
-        resid_pool = residuals[:, pool]
-        moving = np.flatnonzero(np.abs(x[pool]).sum(axis=0) > 0)  # columns nonzero in pool
         outside = np.ones(x.shape[0])
         outside[pool] = 0.0
-        fixed_xty = residuals @ (x * outside[:, None])  # proteins x p
-        total = np.einsum("ij,ij->i", residuals, residuals)
+        x_outside = x * outside[:, None]
+        # residuals a slice of proteins at a time: only the pool's are kept (at 50,000
+        # samples a full proteins x samples copy is 1.1 GB, and two reversal jobs run at once)
+        resid_pool = np.empty((y.shape[0], pool.size))
+        fixed_xty = np.empty((y.shape[0], x.shape[1]))  # proteins x p, outside the pool
+        total = np.empty(y.shape[0])
+        for lo in range(0, y.shape[0], 256):
+            residuals = y[lo : lo + 256] - coef0[lo : lo + 256] @ x0.T
+            resid_pool[lo : lo + 256] = residuals[:, pool]
+            fixed_xty[lo : lo + 256] = residuals @ x_outside
+            total[lo : lo + 256] = np.einsum("ij,ij->i", residuals, residuals)
+        moving = np.flatnonzero(np.abs(x[pool]).sum(axis=0) > 0)  # columns nonzero in pool
         x_moving = np.ascontiguousarray(x[:, moving])
         unscaled = np.sqrt(np.einsum("pk,pq,qk->k", c, inverse, c))
         df = float(x.shape[0] - x.shape[1])
