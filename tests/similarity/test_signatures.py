@@ -323,7 +323,8 @@ def test_freedman_lane_is_relabelling_without_covariates():
         relabelled[:, pool] = model.codes[targets]
         pairs = [(1, 0), (2, 0)]
         moved = list(model.freedman_lane(targets, pool, pairs, block=3))
-        for (i, fc, t), (j, fc_r, t_r) in zip(moved, model.fit_many(relabelled, pairs)):
+        relabelled_refits = list(model.fit_many(relabelled, pairs))
+        for (i, fc, t), (j, fc_r, t_r) in zip(moved, relabelled_refits, strict=True):
             assert i == j
             np.testing.assert_allclose(fc, fc_r, rtol=1e-9, atol=1e-12)
             np.testing.assert_allclose(t, t_r, rtol=1e-9, atol=1e-12)
@@ -343,7 +344,7 @@ def test_freedman_lane_blocks_equal_single_refits_and_keep_the_design():
     batched = list(model.freedman_lane(targets, pool, pairs, block=8))
     model.complete = False  # the masked path on the same data
     single = list(model.freedman_lane(targets, pool, pairs))
-    for (i, fc, t), (_, fc_s, t_s) in zip(batched, single):
+    for (_, fc, t), (_, fc_s, t_s) in zip(batched, single, strict=True):
         np.testing.assert_allclose(fc, fc_s, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(t, t_s, rtol=1e-9, atol=1e-12)
     observed = model.signatures(model.codes, pairs)
