@@ -45,7 +45,12 @@ from proteosig.reversal.scores import (
     reversal_correlation,
     reversal_t,
 )
-from proteosig.similarity.signatures import Refitter, bootstrap_counts, independent_streams
+from proteosig.similarity.signatures import (
+    Refitter,
+    bootstrap_counts,
+    independent_streams,
+    pool_permutations,
+)
 
 #: ``rank_by`` values and whether the score needs the moderated t (refits then moderate)
 RANK_BY = {"reversal_t": True, "correlation": False, "connectivity": True}
@@ -169,11 +174,9 @@ def score_contrast(
         # the groups stays in every refit, as it is in the observed signature)
         pool = np.flatnonzero(np.isin(codes, (case, reference)))
         n_label = settings.label_permutations
-        # drawn one by one, as before batching
-        targets = np.array([label_rng.permutation(pool) for _ in range(n_label)])
         null_label = scores_of(
             model.freedman_lane(
-                targets.reshape(n_label, pool.size), pool, pair,
+                pool_permutations(label_rng, pool, n_label), pool, pair,
                 progress=Progress(f"{groups[0]} vs {groups[1]}: sample-label null", n_label),
             ),
             n_label,

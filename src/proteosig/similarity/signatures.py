@@ -375,17 +375,10 @@ class Refitter:
         """
         targets = np.atleast_2d(np.asarray(targets))
         pool = np.asarray(pool)
-        present = np.unique(self.codes)
-        x = np.column_stack(
-            [(self.codes[:, None] == present[None, :]).astype(float), self.covariates]
-        )
+        _, x, c = self._design(self.codes, pairs, None)
         reduced_codes = self.codes.copy()
-        reduced_codes[pool] = present.max() + 1
-        reduced_present = np.unique(reduced_codes)
-        x0 = np.column_stack(
-            [(reduced_codes[:, None] == reduced_present[None, :]).astype(float), self.covariates]
-        )
-        c = _pair_contrasts(present, pairs, x.shape[1])
+        reduced_codes[pool] = self.codes.max() + 1
+        x0 = self._design(reduced_codes, [], None)[1]
         if self.complete:
             yield from self._freedman_lane_block(x, x0, c, targets, pool, block, progress)
             return
@@ -613,6 +606,13 @@ def independent_streams(seed: int, n: int) -> list[np.random.Generator]:
     ``SeedSequence.spawn``): each null gets its own, so that changing how many permutations
     one null draws leaves the others' draws, and their results, unchanged."""
     return [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(n)]
+
+
+def pool_permutations(rng: np.random.Generator, pool: np.ndarray, n: int) -> np.ndarray:
+    """``n`` permutations of the pooled sample positions (n x pool size), the ``targets``
+    of :meth:`Refitter.freedman_lane`; drawn one by one, so the stream does not depend on
+    how the refits are batched."""
+    return np.array([rng.permutation(pool) for _ in range(n)]).reshape(n, len(pool))
 
 
 def bootstrap_counts(rng: np.random.Generator, codes: np.ndarray, n: int) -> np.ndarray:
@@ -890,11 +890,9 @@ def signature_similarity(
     pairs = [(1, 0), (2, 0)]
     pooled_codes = (1, 0) if null == "case_control" else (1, 2)
     pool = np.flatnonzero(np.isin(codes, pooled_codes))
-    # drawn one by one: the stream does not depend on batching
-    targets = np.array([permutation_rng.permutation(pool) for _ in range(n_permutations)])
     label = f"{contrast_a} ~ {contrast_b}"
     refits = model.freedman_lane(
-        targets.reshape(n_permutations, pool.size), pool, pairs,
+        pool_permutations(permutation_rng, pool, n_permutations), pool, pairs,
         progress=Progress(f"{label}: permutations", n_permutations),
     )  # fmt: skip
     null_values = metric_of_refits(refits, n_permutations, metric, top_n)
