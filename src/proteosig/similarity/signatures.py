@@ -298,11 +298,7 @@ class Refitter:
         """
         rows, x, c = self._design(codes, pairs, rows)
         fit = self._fit_complete if self.complete else self._fit_masked
-        logfc, unscaled, sigma2, df = fit(x, c, rows)
-        s2_post = np.asarray(squeeze_var(sigma2, df).var_post, dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = logfc / unscaled / np.sqrt(s2_post)[:, None]
-        return logfc, t
+        return _moderated(*fit(x, c, rows))
 
     def metric_many(
         self, codes_rows, pairs, metric: str, weights=None, block: int = 64, progress=None,
@@ -382,22 +378,15 @@ class Refitter:
         if self.complete:
             yield from self._freedman_lane_block(x, x0, c, targets, pool, block, progress)
             return
-        names = [f"k{j}" for j in range(x.shape[1])]
-        index = pd.Index(self.names)
-        reduced = lm_fit(self.expression, pd.DataFrame(x0, index=index).add_prefix("k"))
+        everyone = np.arange(len(self.names))
+        reduced = lm_fit(self.expression, pd.DataFrame(x0, index=self.names).add_prefix("k"))
         fitted = reduced.coefficients @ x0.T  # proteins x samples, also where y is missing
         residuals = self.values - fitted
-        design = pd.DataFrame(x, index=index, columns=names)
-        contrasts = pd.DataFrame(c, index=names, columns=[f"c{k}" for k in range(c.shape[1])])
         for i, moved in enumerate(targets):
             y = self.values.copy()
             y[:, moved] = fitted[:, moved] + residuals[:, pool]
-            expression = pd.DataFrame(y, index=self.proteins, columns=index)
-            fit = contrasts_fit(lm_fit(expression, design), contrasts)
-            s2_post = np.asarray(squeeze_var(fit.sigma**2, fit.df_residual).var_post)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                t = fit.coefficients / fit.stdev_unscaled / np.sqrt(s2_post)[:, None]
-            yield i, fit.coefficients, t
+            expression = pd.DataFrame(y, index=self.proteins, columns=self.names)
+            yield i, *_moderated(*self._fit_masked(x, c, everyone, expression))
             if progress is not None:
                 progress.advance(1)
 
@@ -570,18 +559,28 @@ class Refitter:
         logfc = coefficients @ c
         return logfc, np.broadcast_to(unscaled, logfc.shape), rss / df, np.full(len(y), df)
 
-    def _fit_masked(self, x, c, rows):
-        """The differential engine's lm_fit / contrasts_fit, for data with missing values."""
+    def _fit_masked(self, x, c, rows, expression=None):
+        """The differential engine's lm_fit / contrasts_fit, for data with missing values
+        (``expression``: other values for the same proteins and samples)."""
         names = [f"k{j}" for j in range(x.shape[1])]
         design = pd.DataFrame(x, index=pd.Index([self.names[r] for r in rows]), columns=names)
         contrasts = pd.DataFrame(c, index=names, columns=[f"c{k}" for k in range(c.shape[1])])
-        fit = contrasts_fit(lm_fit(self.expression, design), contrasts)
+        values = self.expression if expression is None else expression
+        fit = contrasts_fit(lm_fit(values, design), contrasts)
         return fit.coefficients, fit.stdev_unscaled, fit.sigma**2, fit.df_residual
 
     def metric(self, codes, pairs, metric, rows=None, top_n: int = DEFAULT_TOP_N) -> float:
         logfc, t = self.signatures(codes, pairs, rows)
         values = _shared(logfc[:, 0], logfc[:, 1], t[:, 0], t[:, 1])
         return _metric(metric, *values, top_n) if values[0].size >= 3 else np.nan
+
+
+def _moderated(logfc, unscaled, sigma2, df) -> tuple[np.ndarray, np.ndarray]:
+    """(logFC, moderated t) from a fit's contrasts: limma's default eBayes variances."""
+    s2_post = np.asarray(squeeze_var(sigma2, df).var_post, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = logfc / unscaled / np.sqrt(s2_post)[:, None]
+    return logfc, t
 
 
 def metric_of_refits(batches, n: int, metric: str, top_n: int = DEFAULT_TOP_N) -> np.ndarray:
